@@ -1,0 +1,37 @@
+"""seismic-salt: find salt bodies in 3D post-stack seismic volumes.
+
+The public API is re-exported here lazily, so ``import seismic_salt`` stays cheap
+(torch, zarr and dask are imported only by the functions that need them).
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from seismic_salt.errors import SeismicSaltError
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "SeismicSaltError",
+    "__version__",
+    "load_model",
+    "open_segy",
+    "segment",
+    "to_segy",
+]
+
+# public name -> module that defines it
+_LAZY = {
+    "open_segy": "seismic_salt.io.segy",
+    "to_segy": "seismic_salt.io.segy",
+    "segment": "seismic_salt.segment",
+    "load_model": "seismic_salt.model.checkpoint",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'seismic_salt' has no attribute {name!r}")
