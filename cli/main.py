@@ -41,7 +41,7 @@ class LazyGroup(click.Group):
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         target = COMMANDS.get(cmd_name)
         if target is None or not _module_exists(target):
-            return None
+            return super().get_command(ctx, cmd_name)
         module_name, attr = target.split(":")
         module = importlib.import_module(f"seismic_salt_cli.{module_name}")
         return getattr(module, attr)
