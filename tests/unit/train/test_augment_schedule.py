@@ -1,0 +1,43 @@
+import numpy as np
+import torch
+
+from seismic_salt.train.augment import AugmentConfig, augment_batch
+from seismic_salt.train.schedule import Recipe
+
+
+def test_identity_config_returns_the_input():
+    amplitude = torch.rand(3, 101, 101) * 2 - 1
+    mask = (torch.rand(3, 101, 101) > 0.5).float()
+    none = AugmentConfig(hflip=0, shift=0, scale=0, contrast=0, brightness=0, gamma=0)
+    out_a, out_m = augment_batch(amplitude, mask, torch.Generator().manual_seed(0), none)
+    assert torch.allclose(out_a, amplitude, atol=1e-4)  # grid rounding only
+    assert torch.equal(out_m, mask)
+
+
+def test_flip_is_horizontal_only():
+    amplitude = torch.linspace(-1, 1, 101).repeat(101, 1)[None]  # varies along columns
+    mask = torch.zeros(1, 101, 101)
+    mask[:, :, :30] = 1
+    flip = AugmentConfig(hflip=1, shift=0, scale=0, contrast=0, brightness=0, gamma=0)
+    out_a, out_m = augment_batch(amplitude, mask, torch.Generator().manual_seed(0), flip)
+    assert torch.allclose(out_a, amplitude.flip(-1), atol=1e-4)
+    assert torch.equal(out_m, mask.flip(-1))  # rows (depth) never move
+
+
+def test_same_seed_same_augmentation():
+    amplitude = torch.rand(4, 101, 101) * 2 - 1
+    mask = (torch.rand(4, 101, 101) > 0.5).float()
+    a1, m1 = augment_batch(amplitude, mask, torch.Generator().manual_seed(7))
+    a2, m2 = augment_batch(amplitude, mask, torch.Generator().manual_seed(7))
+    assert torch.equal(a1, a2) and torch.equal(m1, m2)
+    assert a1.min() >= -1 and a1.max() <= 1
+
+
+def test_recipe_warms_up_then_restarts():
+    recipe = Recipe(epochs=30, lr=1e-3, min_lr=0, bce_epochs=10, cycle_epochs=10)
+    assert recipe.loss_weights(0) == (1.0, 0.0)
+    assert recipe.loss_weights(10)[1] == 1.0
+    assert recipe.learning_rate(0, 0.0) == 0.0  # linear warm-up from zero
+    assert np.isclose(recipe.learning_rate(5, 0.0), 5e-4)  # half-way down the first cosine
+    assert np.isclose(recipe.learning_rate(10, 0.0), 5e-4)  # restart at half the peak
+    assert recipe.learning_rate(19, 0.99) < 1e-6
