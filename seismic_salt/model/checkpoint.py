@@ -1,0 +1,308 @@
+"""Checkpoints: safetensors weights plus a JSON config beside them; never pickle.
+
+``save_model(model, "run/best.safetensors")`` writes ``run/best.safetensors`` (the state
+dict) and ``run/best.json``::
+
+    {"format_version": 1, "name": "hyper_resnet34_fast", "options": {...},
+     "input": {"channels": [...], "tile_size": 101, "pad_to": 128, "padding": "reflect",
+               "normalisation": {"kind": "robust_clip", ...}, "depth_channel": "tile_ramp"},
+     "output": {"kind": "logits", "activation": "sigmoid", "threshold": 0.5,
+                "min_salt_pixels": 0},
+     "weights": {"file": "best.safetensors", "sha256": "...", "dtype": "float32"},
+     "provenance": {...}, "software_version": "0.1.0"}
+
+:func:`load_model` checks the file is safetensors (a ``torch.save`` zip or raw pickle is
+refused without being read), its sha256, the architecture and the input contract, and
+returns the model in eval mode with ``.config`` set to the JSON (plus ``"path"``).
+Loaded models are cached per process, keyed on the resolved path, its size and mtime and
+the device: repeated calls return the same module, so don't train a cached model in place
+(pass ``cache=False`` for a private copy).
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from seismic_salt.errors import CheckpointError
+
+if TYPE_CHECKING:
+    import torch
+    from torch import nn
+
+__all__ = ["FORMAT_VERSION", "load_model", "model_sha256", "resolve_checkpoint", "save_model"]
+
+FORMAT_VERSION = 1
+_METADATA = {"format": "pt", "producer": "seismic-salt"}
+
+
+def _state_bytes(model: nn.Module, dtype: torch.dtype | None = None) -> bytes:
+    import torch
+    from safetensors.torch import save
+
+    dtype = torch.float32 if dtype is None else dtype
+    tensors = {}
+    for key, value in model.state_dict().items():
+        value = value.detach().to("cpu")
+        if value.is_floating_point():
+            value = value.to(dtype)
+        tensors[key] = value.contiguous()
+    return save(tensors, metadata=dict(_METADATA))
+
+
+def save_model(
+    model: nn.Module,
+    path: str | os.PathLike,
+    *,
+    provenance: dict[str, Any] | None = None,
+    threshold: float = 0.5,
+    min_salt_pixels: int = 0,
+    dtype: torch.dtype | None = None,
+) -> Path:
+    """Write ``model``'s weights as safetensors and its JSON config beside them.
+
+    Args:
+        model: A network from :func:`~seismic_salt.model.build_model` or :func:`load_model`
+            (it must carry ``.config`` with ``name`` and ``options``).
+        path: Weights file to write, conventionally ``*.safetensors``; the config goes to
+            ``path.with_suffix(".json")``.
+        provenance: JSON-serialisable facts about the training run (data, epochs, score).
+        threshold: Probability above which a pixel is salt.
+        min_salt_pixels: Predicted masks with fewer salt pixels are emptied.
+        dtype: Floating dtype of the stored weights (default ``torch.float32``;
+            ``torch.bfloat16``/``torch.float16`` halve the file).
+
+    Returns:
+        The path of the weights file.
+
+    Raises:
+        CheckpointError: The model has no ``.config``, or ``path`` ends in ``.json``.
+    """
+    import torch
+
+    from seismic_salt import __version__
+
+    path = Path(path)
+    if path.suffix == ".json":
+        raise CheckpointError(f"checkpoint path {path} ends in .json; name the weights file")
+    config = getattr(model, "config", None)
+    if not isinstance(config, dict) or "name" not in config or "options" not in config:
+        raise CheckpointError(
+            "the model has no .config with 'name' and 'options'; build it with "
+            "seismic_salt.model.build_model"
+        )
+    dtype = torch.float32 if dtype is None else dtype
+    data = _state_bytes(model, dtype)
+    meta = {
+        "format_version": FORMAT_VERSION,
+        "name": config["name"],
+        "options": config["options"],
+        "input": config.get("input") or _default_input(config["options"]),
+        "output": {
+            "kind": "logits",
+            "activation": "sigmoid",
+            "threshold": float(threshold),
+            "min_salt_pixels": int(min_salt_pixels),
+        },
+        "weights": {
+            "file": path.name,
+            "sha256": hashlib.sha256(data).hexdigest(),
+            "dtype": str(dtype).removeprefix("torch."),
+        },
+        "provenance": provenance or {},
+        "software_version": __version__,
+    }
+    text = json.dumps(meta, indent=2, sort_keys=False)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    _atomic_write(path, data)
+    _atomic_write(path.with_suffix(".json"), (text + "\n").encode())
+    return path
+
+
+def _default_input(options: dict[str, Any]) -> dict[str, Any]:
+    from seismic_salt.model.inputs import input_contract
+
+    return input_contract(options.get("pad_to", 128))
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+
+
+def resolve_checkpoint(name_or_path: str | os.PathLike) -> Path:
+    """Turn ``"default"``, an ``arch.tag`` name or a path into a ``.safetensors`` path.
+
+    Raises:
+        CheckpointError: The file or bundled model does not exist.
+    """
+    from seismic_salt.weights import weights_path
+
+    if isinstance(name_or_path, str) and name_or_path == "default":
+        return weights_path("default")
+    path = Path(name_or_path)
+    if path.suffix == ".json":
+        path = path.with_suffix(".safetensors")
+    if path.is_file():
+        return path.resolve()
+    text = str(name_or_path)
+    if isinstance(name_or_path, str) and "/" not in text and not text.endswith(".safetensors"):
+        if "." in text:
+            return weights_path(text)
+        raise CheckpointError(
+            f"{text!r} is neither a checkpoint file nor a bundled 'arch.tag' name; "
+            f"for trained weights of this architecture use e.g. '{text}.tgs' or a path"
+        )
+    raise CheckpointError(f"checkpoint {path} not found; pass an existing .safetensors file")
+
+
+def load_model(
+    name_or_path: str | os.PathLike, device: str | torch.device = "cpu", *, cache: bool = True
+) -> nn.Module:
+    """Load a checkpoint written by :func:`save_model`.
+
+    Args:
+        name_or_path: ``"default"``, a bundled ``arch.tag`` name, or the path of a
+            ``.safetensors`` file (or of its ``.json``).
+        device: Device to put the model on.
+        cache: Reuse a model already loaded in this process from the same unchanged file
+            (the same module object is returned).
+
+    Returns:
+        The model in eval mode; ``.config`` holds the JSON config plus ``"path"``.
+
+    Raises:
+        CheckpointError: Missing, corrupt, truncated, pickled, sha256-mismatched or
+            architecture-mismatched checkpoint.
+
+    Example:
+        >>> model = load_model("default")  # doctest: +SKIP
+        >>> model.config["input"]["tile_size"]  # doctest: +SKIP
+        101
+    """
+    path = resolve_checkpoint(name_or_path)
+    stat = path.stat()
+    if not cache:
+        return _load(str(path), str(device))
+    return _load_cached(str(path), stat.st_mtime_ns, stat.st_size, str(device))
+
+
+@functools.lru_cache(maxsize=8)
+def _load_cached(path: str, mtime_ns: int, size: int, device: str) -> nn.Module:
+    return _load(path, device)
+
+
+def _read_config(path: Path) -> dict[str, Any]:
+    cfg_path = path.with_suffix(".json")
+    if not cfg_path.is_file():
+        raise CheckpointError(f"checkpoint config {cfg_path} is missing (written by save_model)")
+    try:
+        config = json.loads(cfg_path.read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise CheckpointError(f"checkpoint config {cfg_path} is not valid JSON: {err}") from err
+    need = ("format_version", "name", "options", "input", "weights")
+    missing = [k for k in need if not isinstance(config, dict) or k not in config]
+    if missing:
+        raise CheckpointError(f"checkpoint config {cfg_path} lacks {', '.join(missing)}")
+    if config["format_version"] != FORMAT_VERSION:
+        raise CheckpointError(
+            f"checkpoint {path} has format_version {config['format_version']!r}; this "
+            f"seismic-salt reads version {FORMAT_VERSION}: upgrade seismic-salt"
+        )
+    return config
+
+
+def _check_safetensors_bytes(path: Path, data: bytes) -> None:
+    if data[:2] == b"PK" or data[:1] == b"\x80":
+        raise CheckpointError(
+            f"{path} is a torch.save/pickle file, not safetensors; seismic-salt never "
+            "unpickles checkpoints: re-save the weights with seismic_salt.model.save_model"
+        )
+    if len(data) < 10:
+        raise CheckpointError(f"{path} is truncated ({len(data)} bytes): not a safetensors file")
+    header = int.from_bytes(data[:8], "little")
+    if data[8:9] != b"{" or header > len(data) - 8:
+        raise CheckpointError(f"{path} is corrupt or truncated: not a valid safetensors file")
+
+
+def _check_input(path: Path, contract: dict[str, Any]) -> None:
+    from seismic_salt.model.inputs import CHANNELS
+
+    channels = contract.get("channels")
+    depth = contract.get("depth_channel")
+    if channels != list(CHANNELS) or depth != "tile_ramp":
+        raise CheckpointError(
+            f"checkpoint {path} expects input channels {channels} with depth channel {depth!r};"
+            f" this seismic-salt builds {list(CHANNELS)} with 'tile_ramp'"
+        )
+
+
+def _load(path_text: str, device: str) -> nn.Module:
+    from safetensors import SafetensorError
+    from safetensors.torch import load
+
+    from seismic_salt.model.registry import build_model
+
+    path = Path(path_text)
+    config = _read_config(path)
+    try:
+        data = path.read_bytes()
+    except OSError as err:
+        raise CheckpointError(f"cannot read checkpoint {path}: {err}") from err
+    _check_safetensors_bytes(path, data)
+    digest = hashlib.sha256(data).hexdigest()
+    expected = config["weights"].get("sha256")
+    if digest != expected:
+        raise CheckpointError(
+            f"checkpoint {path} has sha256 {digest[:12]}… but its config records "
+            f"{str(expected)[:12]}…: the file is corrupt or belongs to another config"
+        )
+    try:
+        state = load(data)
+    except (SafetensorError, ValueError, RuntimeError) as err:
+        raise CheckpointError(
+            f"checkpoint {path} is not a readable safetensors file: {err}"
+        ) from err
+    _check_input(path, config["input"])
+    model = build_model(config["name"], **config["options"])
+    try:
+        model.load_state_dict(state, strict=True)
+    except RuntimeError as err:
+        first = str(err).splitlines()[1:2] or [str(err)]
+        raise CheckpointError(
+            f"checkpoint {path} does not fit architecture {config['name']!r} with its options:"
+            f" {first[0].strip()[:200]}"
+        ) from err
+    model.config = dict(config, path=str(path))
+    return model.to(device).eval()
+
+
+def model_sha256(model_or_path: nn.Module | str | os.PathLike) -> str:
+    """Return the sha256 identifying a model's weights.
+
+    For a path (or ``"default"`` / ``arch.tag``): the sha256 of the ``.safetensors`` file.
+    For a model loaded by :func:`load_model`: the sha256 recorded for the file it came from.
+    For any other model: the sha256 of the float32 safetensors bytes that
+    :func:`save_model` would write, so saving it gives a file with this digest.
+
+    Raises:
+        CheckpointError: The path does not exist.
+    """
+    from torch import nn
+
+    if isinstance(model_or_path, nn.Module):
+        recorded = (getattr(model_or_path, "config", None) or {}).get("weights", {})
+        if recorded.get("sha256"):
+            return recorded["sha256"]
+        return hashlib.sha256(_state_bytes(model_or_path)).hexdigest()
+    path = resolve_checkpoint(model_or_path)
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
