@@ -1,0 +1,192 @@
+"""Read everything about a SEG-Y file except its samples: headers, geometry, axes.
+
+A scan reads the file header and, with segyio's vectorised ``attributes``, a few
+trace-header fields of all traces; it never reads trace samples. The result is what
+:func:`seismic_salt.io.segy.open_segy` turns into a lazy dataset.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import segyio
+
+from seismic_salt.errors import GeometryError, SegyError
+from seismic_salt.io.dims import DEPTH_UNIT, SAMPLE_UNITS, TIME_UNIT
+from seismic_salt.io.geometry import Geometry, build_geometry
+from seismic_salt.io.layout import Layout, read_layout, read_text_header
+
+OFFSET_BYTE = 37
+COORD_SCALAR_BYTE = 71
+DELAY_BYTE = 109
+TIME_SCALAR_BYTE = 215
+MEASUREMENT_SYSTEM_BYTE = 3255
+DEFAULT_INTERVAL_US = 4000
+"""Sample interval assumed when neither header sets one (segyio does the same)."""
+
+_UNIT_WORDS = {
+    "MS": TIME_UNIT,
+    "MSEC": TIME_UNIT,
+    "MILLISECOND": TIME_UNIT,
+    "MILLISECONDS": TIME_UNIT,
+    "TIME": TIME_UNIT,
+    "TWT": TIME_UNIT,
+    "M": DEPTH_UNIT,
+    "METER": DEPTH_UNIT,
+    "METERS": DEPTH_UNIT,
+    "METRE": DEPTH_UNIT,
+    "METRES": DEPTH_UNIT,
+    "DEPTH": DEPTH_UNIT,
+    "FT": "ft",
+    "FEET": "ft",
+}
+_UNIT_PATTERNS = (
+    re.compile(r"\b(?:SAMPLE|VERTICAL|Z)[ _-]*(?:UNITS?|DOMAIN)\s*[:=]?\s*([A-Z]+)\b"),
+    re.compile(r"\bDOMAIN\s*[:=]\s*([A-Z]+)\b"),
+)
+
+
+@dataclass(frozen=True)
+class SegyScan:
+    """Headers, geometry and axes of a post-stack SEG-Y file.
+
+    Attributes:
+        layout: Sizes, byte order and sample format.
+        geometry: Inline/crossline grid and the trace at each cell.
+        samples: Sample-axis values (delay + k × interval) in ``sample_unit``.
+        sample_unit: ``"ms"``, ``"m"`` or ``"ft"``.
+        sample_interval: Interval between samples in ``sample_unit``.
+        cdp_x: Scaled CDP X per grid cell (NaN where no trace).
+        cdp_y: Scaled CDP Y per grid cell (NaN where no trace).
+        text_header: Decoded textual header.
+        iline_byte: Trace-header byte of the inline numbers.
+        xline_byte: Trace-header byte of the crossline numbers.
+    """
+
+    layout: Layout
+    geometry: Geometry
+    samples: np.ndarray
+    sample_unit: str
+    sample_interval: float
+    cdp_x: np.ndarray
+    cdp_y: np.ndarray
+    text_header: str
+    iline_byte: int
+    xline_byte: int
+
+
+def open_segyio(layout: Layout) -> segyio.SegyFile:
+    """Open a checked file with segyio, without segyio's own geometry detection.
+
+    Raises:
+        SegyError: segyio cannot read the file.
+    """
+    try:
+        return segyio.open(str(layout.path), "r", ignore_geometry=True, endian=layout.byte_order)
+    except (RuntimeError, OSError, ValueError, IndexError) as err:
+        raise SegyError(f"{layout.path}: segyio cannot read it: {err}") from err
+
+
+def scan_segy(
+    path: str | Path,
+    *,
+    iline: int = 189,
+    xline: int = 193,
+    cdp_x: int = 181,
+    cdp_y: int = 185,
+    sample_unit: str | None = None,
+) -> SegyScan:
+    """Read the headers of a post-stack SEG-Y file and build its geometry.
+
+    Args:
+        path: The SEG-Y file.
+        iline: Trace-header byte of the inline number.
+        xline: Trace-header byte of the crossline number.
+        cdp_x: Trace-header byte of the CDP X coordinate.
+        cdp_y: Trace-header byte of the CDP Y coordinate.
+        sample_unit: ``"ms"``, ``"m"`` or ``"ft"``; ``None`` reads it from the textual
+            header and defaults to ``"ms"``.
+
+    Returns:
+        The scan.
+
+    Raises:
+        InputFileError: The file is missing.
+        SegyError: The file is not readable SEG-Y.
+        GeometryError: The headers give no usable post-stack geometry.
+    """
+    for name, byte in (("iline", iline), ("xline", xline), ("cdp_x", cdp_x), ("cdp_y", cdp_y)):
+        _check_header_byte(name, byte)
+    if sample_unit is not None and sample_unit not in SAMPLE_UNITS:
+        raise SegyError(f"sample unit {sample_unit!r} is unknown; use one of {SAMPLE_UNITS}")
+    layout = read_layout(path)
+    with open_segyio(layout) as f:
+        fields = {b: f.attributes(b)[:] for b in {iline, xline, OFFSET_BYTE, cdp_x, cdp_y}}
+        scalars = f.attributes(COORD_SCALAR_BYTE)[:]
+        first = f.header[0]
+        delay = _scaled_time(first[DELAY_BYTE], first[TIME_SCALAR_BYTE])
+        measurement = f.bin[MEASUREMENT_SYSTEM_BYTE]
+    geometry = build_geometry(
+        fields[iline], fields[xline], fields[OFFSET_BYTE], iline_byte=iline, xline_byte=xline
+    )
+    text = read_text_header(layout)
+    unit = sample_unit or _sample_unit(text, measurement)
+    interval = (layout.interval_us or DEFAULT_INTERVAL_US) / 1000.0
+    factor = coordinate_factor(scalars)
+    return SegyScan(
+        layout=layout,
+        geometry=geometry,
+        samples=delay + interval * np.arange(layout.n_samples, dtype=np.float64),
+        sample_unit=unit,
+        sample_interval=interval,
+        cdp_x=geometry.grid(fields[cdp_x] * factor),
+        cdp_y=geometry.grid(fields[cdp_y] * factor),
+        text_header=text,
+        iline_byte=iline,
+        xline_byte=xline,
+    )
+
+
+def coordinate_factor(scalars: np.ndarray) -> np.ndarray:
+    """Turn SEG-Y coordinate scalars (byte 71) into multipliers.
+
+    A negative scalar divides, a positive one multiplies, and 0 means 1.
+    """
+    s = np.asarray(scalars, dtype=np.float64)
+    return np.where(s < 0, 1.0 / np.where(s < 0, -s, 1.0), np.where(s > 0, s, 1.0))
+
+
+def _scaled_time(value: int, scalar: int) -> float:
+    """Apply the time scalar of byte 215 (SEG-Y rev 2) to a header time."""
+    return float(coordinate_factor(np.array([scalar]))[0] * value)
+
+
+def _sample_unit(text: str, measurement_system: int) -> str:
+    """Find the sample unit declared in the textual header; default milliseconds.
+
+    The binary header's measurement system (byte 3255) gives the unit of lengths, not
+    the domain of the sample axis (time files routinely say metres), so it only picks
+    feet over metres once the text has said the samples are depths.
+    """
+    upper = text.upper()
+    for pattern in _UNIT_PATTERNS:
+        for word in pattern.findall(upper):
+            unit = _UNIT_WORDS.get(word)
+            if unit == DEPTH_UNIT and measurement_system == 2:
+                return "ft"
+            if unit is not None:
+                return unit
+    return TIME_UNIT
+
+
+def _check_header_byte(name: str, byte: int) -> None:
+    valid = sorted(segyio.tracefield.keys.values())
+    if byte not in valid:
+        near = min(valid, key=lambda v: abs(v - byte))
+        raise GeometryError(
+            f"--{name.replace('_', '-')} {byte} is not the first byte of a trace-header field "
+            f"(did you mean {near}?); common positions are 189/193, 9/21 and 5/17"
+        )
