@@ -159,7 +159,7 @@ def _write_ply(meshes: Sequence[Mesh], path: Path, name: str, z_unit: str) -> No
         out.write(f"element vertex {n_vertices}\n")
         out.write("property double x\nproperty double y\nproperty double z\n")
         out.write(f"element face {n_faces}\n")
-        out.write("property list uchar int vertex_indices\nproperty int body\n")
+        out.write("property list uchar int vertex_indices\nproperty int body\nend_header\n")
         for vertices, _ in meshes:
             out.writelines(f"{x:.3f} {y:.3f} {z:.3f}\n" for x, y, z in vertices)
         base = 0
