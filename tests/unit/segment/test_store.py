@@ -1,0 +1,118 @@
+import json
+
+import numpy as np
+import pytest
+import xarray as xr
+
+from seismic_salt import segment as pipeline
+from seismic_salt.errors import StoreError
+from seismic_salt.io import zarr as store
+from seismic_salt.segment import segment, segment_to_zarr
+
+
+@pytest.fixture
+def volume(make_volume):
+    cube = make_volume(5, 30, 24, dead=[(2, 4)])
+    return cube.to_dataset().assign_attrs(source_path="")
+
+
+def run(volume, path, model, **options):
+    options.setdefault("block_size", 2)
+    return segment_to_zarr(volume, path, model, device="cpu", progress=False, **options)
+
+
+def test_store_opens_as_floats_with_coords_and_provenance(tmp_path, volume, echo_model):
+    path = run(volume, tmp_path / "salt.zarr", echo_model)
+    ds = xr.open_zarr(path)
+    p = ds["salt_probability"]
+    assert p.dims == ("inline", "crossline", "sample")
+    assert p.dtype.kind == "f"
+    assert np.nanmin(p.values) >= 0 and np.nanmax(p.values) <= 1
+    assert np.isnan(p.values[2, 4]).all() and np.isfinite(p.values[2, 5]).all()
+    for name in ("inline", "crossline", "sample", "cdp_x", "cdp_y"):
+        np.testing.assert_array_equal(ds[name].values, volume[name].values)
+    assert ds["sample"].attrs["units"] == "ms"
+    assert ds.attrs["complete"] is True
+    assert ds.attrs["model_name"] == "AmplitudeLogit" and len(ds.attrs["model_sha256"]) == 64
+    assert json.loads(ds.attrs["parameters"])["stride"] == 50
+    for key in ("software_version", "source_path", "source_size", "normalisation"):
+        assert key in ds.attrs
+    lazy = segment(volume.amplitude, echo_model, device="cpu").compute().values
+    np.testing.assert_allclose(p.values, lazy, atol=0.5 / 254 + 1e-6)
+    assert store.done_blocks(path) == [0, 1, 2] and store.is_complete(path)
+
+
+def test_interrupted_run_resumes_to_the_same_cube(tmp_path, volume, echo_model, monkeypatch):
+    reference = run(volume, tmp_path / "ref.zarr", echo_model)
+    calls = []
+    real = pipeline.run_job
+
+    def crash_after_first(job):
+        if calls:
+            raise KeyboardInterrupt
+        calls.append(job)
+        return real(job)
+
+    monkeypatch.setattr(pipeline, "run_job", crash_after_first)
+    path = tmp_path / "salt.zarr"
+    with pytest.raises(KeyboardInterrupt):
+        run(volume, path, echo_model)
+    assert not store.is_complete(path) and store.done_blocks(path) == [0]
+    assert np.isnan(xr.open_zarr(path)["salt_probability"].values[2:]).all()
+    monkeypatch.setattr(pipeline, "run_job", real)
+    run(volume, path, echo_model)
+    np.testing.assert_array_equal(
+        store.open_store(path)["salt_probability"].values,
+        store.open_store(reference)["salt_probability"].values,
+    )
+    assert store.is_complete(path)
+
+
+def test_another_run_on_the_store_is_refused(tmp_path, volume, echo_model, monkeypatch):
+    path = run(volume, tmp_path / "salt.zarr", echo_model)
+    with pytest.raises(StoreError, match="parameters"):
+        run(volume, path, echo_model, stride=40)
+    other = type(echo_model)()
+    other.scale.data.fill_(2.0)
+    with pytest.raises(StoreError, match="model sha256"):
+        run(volume, path, other)
+    with pytest.raises(StoreError, match="overwrite"):
+        run(volume, path, echo_model, resume=False)
+    run(volume, path, other, overwrite=True, stride=40)
+    assert json.loads(store.read_attrs(path)["parameters"])["stride"] == 40
+
+
+def test_a_foreign_directory_is_never_deleted(tmp_path, volume, echo_model):
+    foreign = tmp_path / "mine"
+    foreign.mkdir()
+    (foreign / "notes.txt").write_text("keep me")
+    with pytest.raises(StoreError, match="not a seismic-salt store"):
+        run(volume, foreign, echo_model, overwrite=True)
+    assert (foreign / "notes.txt").exists()
+
+
+def test_inline_and_crossline_store_matches_lazy_result(tmp_path, volume, echo_model):
+    path = run(
+        volume,
+        tmp_path / "salt.zarr",
+        echo_model,
+        orientations=("inline", "crossline"),
+        crossline_block=7,
+    )
+    ds = store.open_store(path)
+    assert set(ds.data_vars) == {"salt_probability", "inline_done"}
+    assert ds["salt_probability"].shape == volume.amplitude.shape
+    lazy = (
+        segment(volume.amplitude, echo_model, device="cpu", orientations=("inline", "crossline"))
+        .compute()
+        .values
+    )
+    np.testing.assert_allclose(ds["salt_probability"].values, lazy, atol=0.5 / 254 + 1e-6)
+
+
+def test_encode_decode_round_trip():
+    p = np.array([0.0, 0.5, 1.0, np.nan, 1.2, -0.1], "float32")
+    codes = store.encode(p)
+    np.testing.assert_array_equal(codes, [0, 127, 254, 255, 254, 0])
+    np.testing.assert_allclose(store.decode(codes)[:3], [0, 127 / 254, 1])
+    assert np.isnan(store.decode(codes)[3])
