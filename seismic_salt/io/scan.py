@@ -135,33 +135,36 @@ def scan_segy(
     text = read_text_header(layout)
     unit = sample_unit or _sample_unit(text, measurement)
     interval = (layout.interval_us or DEFAULT_INTERVAL_US) / 1000.0
-    factor = coordinate_factor(scalars)
     return SegyScan(
         layout=layout,
         geometry=geometry,
         samples=delay + interval * np.arange(layout.n_samples, dtype=np.float64),
         sample_unit=unit,
         sample_interval=interval,
-        cdp_x=geometry.grid(fields[cdp_x] * factor),
-        cdp_y=geometry.grid(fields[cdp_y] * factor),
+        cdp_x=geometry.grid(apply_scalar(fields[cdp_x], scalars)),
+        cdp_y=geometry.grid(apply_scalar(fields[cdp_y], scalars)),
         text_header=text,
         iline_byte=iline,
         xline_byte=xline,
     )
 
 
-def coordinate_factor(scalars: np.ndarray) -> np.ndarray:
-    """Turn SEG-Y coordinate scalars (byte 71) into multipliers.
+def apply_scalar(values: np.ndarray, scalars: np.ndarray | int) -> np.ndarray:
+    """Apply SEG-Y scalars (e.g. byte 71 to coordinates) to header values.
 
     A negative scalar divides, a positive one multiplies, and 0 means 1.
+
+    Returns:
+        The scaled values as float64.
     """
+    v = np.asarray(values, dtype=np.float64)
     s = np.asarray(scalars, dtype=np.float64)
-    return np.where(s < 0, 1.0 / np.where(s < 0, -s, 1.0), np.where(s > 0, s, 1.0))
+    return np.where(s < 0, v / np.where(s < 0, -s, 1.0), v * np.where(s > 0, s, 1.0))
 
 
 def _scaled_time(value: int, scalar: int) -> float:
     """Apply the time scalar of byte 215 (SEG-Y rev 2) to a header time."""
-    return float(coordinate_factor(np.array([scalar]))[0] * value)
+    return float(apply_scalar(np.array(value), scalar))
 
 
 def _sample_unit(text: str, measurement_system: int) -> str:

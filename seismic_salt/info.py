@@ -1,0 +1,226 @@
+"""Describe a SEG-Y volume or a salt-probability zarr store (``seismic-salt info``).
+
+:func:`describe` returns a JSON-ready dict; :func:`format_summary` turns it into the
+human-readable text the CLI prints by default.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from seismic_salt.errors import InputFileError, StoreError
+
+PERCENTILES = (0.5, 1, 5, 50, 95, 99, 99.5)
+MAX_SAMPLED_TRACES = 2000
+PROVENANCE_ATTRS = ("software_version", "model_name", "model_sha256", "source_path", "parameters")
+
+
+def describe(
+    path: str | Path,
+    *,
+    iline: int = 189,
+    xline: int = 193,
+    max_traces: int = MAX_SAMPLED_TRACES,
+    seed: int = 0,
+) -> dict[str, Any]:
+    """Describe a SEG-Y file or a ``.zarr`` salt-probability store.
+
+    Args:
+        path: A SEG-Y file, or a directory ending in ``.zarr``.
+        iline: Trace-header byte of the inline number (SEG-Y only).
+        xline: Trace-header byte of the crossline number (SEG-Y only).
+        max_traces: Most live traces read for the amplitude percentiles.
+        seed: Seed of the random choice of those traces.
+
+    Returns:
+        For SEG-Y: ``dims``, ``inline``/``crossline``/``sample`` ranges (``min``, ``max``,
+        ``step``), ``sample_unit``, ``sample_interval``, ``format``, ``byte_order``,
+        ``sorting``, ``n_traces``, ``live_fraction``, ``corners`` and
+        ``amplitude_percentiles``. For a store: ``dims``, the ranges, ``variables``,
+        ``provenance`` and ``complete``.
+
+    Raises:
+        InputFileError: The path is missing.
+        SegyError, GeometryError: The SEG-Y file is unreadable or has no usable geometry.
+        StoreError: The zarr store cannot be opened.
+
+    Example:
+        >>> describe("volume.sgy")["dims"]  # doctest: +SKIP
+        {'inline': 23, 'crossline': 18, 'sample': 75}
+    """
+    path = Path(path).expanduser().absolute()
+    if not path.exists():
+        raise InputFileError(f"{path}: no such file or directory; check the path")
+    if path.is_dir() or path.suffix == ".zarr":
+        return describe_store(path)
+    return describe_segy(path, iline=iline, xline=xline, max_traces=max_traces, seed=seed)
+
+
+def describe_segy(
+    path: Path, *, iline: int = 189, xline: int = 193, max_traces: int = 2000, seed: int = 0
+) -> dict[str, Any]:
+    """Describe a SEG-Y file (see :func:`describe`)."""
+    from seismic_salt.io.scan import scan_segy
+    from seismic_salt.io.segy import read_traces
+
+    scan = scan_segy(path, iline=iline, xline=xline)
+    geometry, layout = scan.geometry, scan.layout
+    live_ids = geometry.trace_index[geometry.live]
+    rng = np.random.default_rng(seed)
+    chosen = np.sort(rng.choice(live_ids, size=min(max_traces, live_ids.size), replace=False))
+    values = read_traces(scan, chosen)
+    return {
+        "path": str(layout.path),
+        "kind": "segy",
+        "dims": {
+            "inline": geometry.shape[0],
+            "crossline": geometry.shape[1],
+            "sample": layout.n_samples,
+        },  # fmt: skip
+        "inline": axis_range(geometry.inlines),
+        "crossline": axis_range(geometry.crosslines),
+        "sample": axis_range(scan.samples),
+        "sample_unit": scan.sample_unit,
+        "sample_interval": scan.sample_interval,
+        "format": layout.data_format,
+        "format_code": layout.format_code,
+        "byte_order": layout.byte_order,
+        "sorting": geometry.sorting,
+        "header_bytes": {"iline": iline, "xline": xline},
+        "n_traces": layout.n_traces,
+        "file_size": layout.size,
+        "live_fraction": float(geometry.live.mean()),
+        "corners": _corners(scan),
+        "amplitude_percentiles": _percentiles(values),
+        "n_traces_sampled": int(chosen.size),
+    }
+
+
+def describe_store(path: Path) -> dict[str, Any]:
+    """Describe a salt-probability zarr store (see :func:`describe`)."""
+    import xarray as xr
+
+    try:
+        ds = xr.open_zarr(path, consolidated=None)
+    except Exception as err:  # zarr raises many types for a broken store
+        raise StoreError(f"{path}: not a readable zarr store ({err})") from err
+    info: dict[str, Any] = {
+        "path": str(path),
+        "kind": "zarr",
+        "dims": {str(k): int(v) for k, v in ds.sizes.items()},
+        "variables": {
+            str(k): {"dims": list(map(str, v.dims)), "dtype": str(v.dtype)}
+            for k, v in ds.data_vars.items()
+        },
+    }
+    for dim in ds.dims:
+        if dim in ds.coords and ds[dim].size and np.issubdtype(ds[dim].dtype, np.number):
+            info[str(dim)] = axis_range(ds[dim].values)
+    if "sample" in ds.coords:
+        info["sample_unit"] = ds["sample"].attrs.get("units")
+    info["provenance"] = {k: _plain_attr(k, ds.attrs[k]) for k in PROVENANCE_ATTRS if k in ds.attrs}
+    info["complete"] = bool(ds.attrs.get("complete", False))
+    return info
+
+
+def axis_range(values: np.ndarray) -> dict[str, Any]:
+    """``min``, ``max`` and ``step`` (smallest spacing; ``None`` for one value) of an axis."""
+    values = np.asarray(values)
+    steps = np.diff(values)
+    step = _plain(steps.min()) if steps.size else None
+    return {"min": _plain(values.min()), "max": _plain(values.max()), "step": step}
+
+
+def _corners(scan) -> list[dict[str, Any]]:
+    g = scan.geometry
+    last_il, last_xl = g.shape[0] - 1, g.shape[1] - 1
+    cells = [(0, 0), (0, last_xl), (last_il, last_xl), (last_il, 0)]
+    return [
+        {
+            "inline": _plain(g.inlines[i]),
+            "crossline": _plain(g.crosslines[j]),
+            "cdp_x": _plain(scan.cdp_x[i, j]),
+            "cdp_y": _plain(scan.cdp_y[i, j]),
+        }
+        for i, j in cells
+    ]
+
+
+def _percentiles(values: np.ndarray) -> dict[str, float | None]:
+    finite = values[np.isfinite(values)]
+    if finite.size == 0:
+        return {f"p{p:g}": None for p in PERCENTILES}
+    found = np.percentile(finite, PERCENTILES)
+    return {f"p{p:g}": float(v) for p, v in zip(PERCENTILES, found, strict=True)}
+
+
+def _plain(value: Any) -> Any:
+    """A JSON-ready Python scalar (NaN becomes ``None``)."""
+    value = value.item() if hasattr(value, "item") else value
+    if isinstance(value, float) and not np.isfinite(value):
+        return None
+    return value
+
+
+def _plain_attr(key: str, value: Any) -> Any:
+    if key == "parameters" and isinstance(value, str):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return _plain(value)
+
+
+def format_summary(info: dict[str, Any]) -> str:
+    """Render :func:`describe`'s dict as a short human-readable summary."""
+    dims = info["dims"]
+    lines = [f"{info['path']}  ({info['kind']})"]
+    lines.append("dims: " + " × ".join(f"{k} {v}" for k, v in dims.items()))
+    for axis in ("inline", "crossline", "sample"):
+        if axis in info:
+            r = info[axis]
+            unit = f" {info.get('sample_unit') or ''}" if axis == "sample" else ""
+            lines.append(f"{axis:>9}: {r['min']:g} .. {r['max']:g} step {_fmt(r['step'])}{unit}")
+    if info["kind"] == "segy":
+        lines += _segy_lines(info)
+    else:
+        lines += _store_lines(info)
+    return "\n".join(lines)
+
+
+def _segy_lines(info: dict[str, Any]) -> list[str]:
+    lines = [
+        f"format: {info['format']} (code {info['format_code']}), {info['byte_order']}-endian, "
+        f"{info['sorting']}-sorted, {info['n_traces']} traces",
+        f"live: {100 * info['live_fraction']:.1f}% of the inline × crossline grid",
+        "corners (inline, crossline: cdp_x, cdp_y):",
+    ]
+    for c in info["corners"]:
+        lines.append(f"  {c['inline']}, {c['crossline']}: {_fmt(c['cdp_x'])}, {_fmt(c['cdp_y'])}")
+    pct = ", ".join(f"{k} {_fmt(v)}" for k, v in info["amplitude_percentiles"].items())
+    lines.append(f"amplitude ({info['n_traces_sampled']} traces sampled): {pct}")
+    return lines
+
+
+def _store_lines(info: dict[str, Any]) -> list[str]:
+    lines = [f"variables: {', '.join(info['variables']) or 'none'}"]
+    lines += [f"{k}: {v}" for k, v in info["provenance"].items()]
+    if info["complete"]:
+        lines.append("complete: yes")
+    else:
+        lines.append(
+            "INCOMPLETE: not every block is written; rerun `seismic-salt segment` to finish"
+        )
+    return lines
+
+
+def _fmt(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:.10g}"
+    return str(value)
