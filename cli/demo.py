@@ -1,0 +1,81 @@
+"""``seismic-salt synth``: write a synthetic salt volume (and its labels) as SEG-Y.
+
+The ``demo`` command of this module belongs to the end-to-end demo; until it lands, a
+placeholder keeps ``seismic-salt --help`` working.
+"""
+
+from __future__ import annotations
+
+import click
+
+
+def _shape(ctx: click.Context, param: click.Parameter, value: str) -> tuple[int, int, int]:
+    try:
+        shape = tuple(int(part) for part in value.split(","))
+    except ValueError:
+        shape = ()
+    if len(shape) != 3 or min(shape) < 1:
+        raise click.BadParameter(f"{value!r}: give three positive counts, e.g. 48,160,160")
+    return shape  # type: ignore[return-value]
+
+
+@click.command()
+@click.argument("output", type=click.Path(dir_okay=False, path_type=str))
+@click.option(
+    "--labels",
+    type=click.Path(dir_okay=False, path_type=str),
+    help="Also write the ground-truth salt mask (1 salt, 0 not) as SEG-Y here.",
+)
+@click.option(
+    "--shape",
+    default="48,160,160",
+    show_default=True,
+    callback=_shape,
+    help="Inlines, crosslines and samples.",
+)
+@click.option("--seed", default=0, show_default=True, help="Random seed (same seed, same volume).")
+@click.option(
+    "--sample-unit",
+    type=click.Choice(["ms", "m"]),
+    default="ms",
+    show_default=True,
+    help="Time (ms) or depth (m) samples.",
+)
+@click.option("--sample-interval", default=4.0, show_default=True, help="In the sample unit.")
+@click.option(
+    "--noise", default=0.2, show_default=True, help="Noise level, fraction of signal RMS."
+)
+def synth(
+    output: str,
+    labels: str | None,
+    shape: tuple[int, int, int],
+    seed: int,
+    sample_unit: str,
+    sample_interval: float,
+    noise: float,
+) -> None:
+    """Write a synthetic seismic volume with salt bodies to OUTPUT (SEG-Y)."""
+    from seismic_salt.io.segy import to_segy
+    from seismic_salt.synthetic import make_volume
+
+    volume = make_volume(
+        shape,
+        seed,
+        sample_unit=sample_unit,
+        sample_interval=sample_interval,
+        noise=noise,
+    )
+    path = to_segy(volume.amplitude, output)
+    click.echo(f"wrote {path} {shape[0]}x{shape[1]}x{shape[2]}", err=True)
+    if labels:
+        mask = volume.salt.astype("float32")
+        to_segy(mask, labels)
+        click.echo(f"wrote {labels} (salt fraction {float(volume.salt.mean()):.3f})", err=True)
+
+
+@click.command()
+def demo() -> None:
+    """Run the end-to-end demo (not available yet)."""
+    from seismic_salt.errors import SeismicSaltError
+
+    raise SeismicSaltError("the demo command is not available yet")

@@ -1,0 +1,173 @@
+"""``seismic-salt export`` and ``seismic-salt bodies``: what to do with a salt store."""
+
+from __future__ import annotations
+
+import click
+
+SURFACE_CHOICES = ("irap_binary", "zmap", "xyz")
+MESH_CHOICES = ("tsurf", "obj", "ply")
+
+
+def _open(store: str):
+    """Open a complete salt-probability store; return (dataset, probability)."""
+    from seismic_salt.errors import StoreError
+    from seismic_salt.io.zarr import open_store
+
+    dataset = open_store(store)
+    if "salt_probability" not in dataset:
+        raise StoreError(f"{store} has no salt_probability variable: is it a segment store?")
+    if dataset.attrs.get("complete") is False:
+        raise StoreError(
+            f"{store} is incomplete (some inline blocks are not written): rerun "
+            "`seismic-salt segment` on it to finish before exporting"
+        )
+    return dataset, dataset["salt_probability"]
+
+
+def _template(dataset, store: str, template: str | None) -> str:
+    from pathlib import Path
+
+    from seismic_salt.errors import InputFileError, StoreError
+
+    if template is None:
+        template = dataset.attrs.get("source_path")
+        if not template:
+            raise StoreError(
+                f"{store} does not record its source SEG-Y (no source_path attribute): "
+                "give the geometry with --template volume.sgy"
+            )
+        if not Path(template).is_file():
+            raise InputFileError(
+                f"the store's source SEG-Y {template} is missing: give --template volume.sgy"
+            )
+    return template
+
+
+@click.command()
+@click.argument("store", type=click.Path(path_type=str))
+@click.option(
+    "--segy",
+    type=click.Path(dir_okay=False, path_type=str),
+    help="Write SEG-Y here on the template's geometry and headers.",
+)
+@click.option(
+    "--probability",
+    is_flag=True,
+    help="SEG-Y holds the probability (0..1) even when --threshold is given.",
+)
+@click.option(
+    "--threshold",
+    type=click.FloatRange(0.0, 1.0, min_open=True),
+    default=None,
+    help="Salt where probability >= this [surfaces and meshes: 0.5]. With --segy and "
+    "without --probability, the SEG-Y holds a 0/1 mask.",
+)
+@click.option(
+    "--template",
+    type=click.Path(dir_okay=False, path_type=str),
+    help="SEG-Y whose headers to copy [default: the store's source_path].",
+)
+@click.option(
+    "--surfaces",
+    type=click.Path(file_okay=False, path_type=str),
+    help="Write top/base-of-salt surfaces into this directory.",
+)
+@click.option(
+    "--mesh",
+    type=click.Path(dir_okay=False, path_type=str),
+    help="Write closed salt-body meshes to this file (.ts, .obj or .ply).",
+)
+@click.option(
+    "--format",
+    "formats",
+    multiple=True,
+    type=click.Choice(SURFACE_CHOICES + MESH_CHOICES),
+    help="Surface format [irap_binary] and/or mesh format [from the --mesh suffix]; "
+    "repeat to give both.",
+)
+@click.option("--min-size", default=0, show_default=True, help="Meshes: drop smaller bodies.")
+@click.option("--quiet", is_flag=True, help="No progress bars.")
+def export(
+    store: str,
+    segy: str | None,
+    probability: bool,
+    threshold: float | None,
+    template: str | None,
+    surfaces: str | None,
+    mesh: str | None,
+    formats: tuple[str, ...],
+    min_size: int,
+    quiet: bool,
+) -> None:
+    """Export the salt-probability STORE (zarr) as SEG-Y, surfaces and/or meshes."""
+    if not (segy or surfaces or mesh):
+        raise click.UsageError("nothing to export: give --segy, --surfaces and/or --mesh")
+    surface_formats = [f for f in formats if f in SURFACE_CHOICES]
+    mesh_formats = [f for f in formats if f in MESH_CHOICES]
+    if len(surface_formats) > 1 or len(mesh_formats) > 1:
+        raise click.UsageError("give at most one surface format and one mesh format")
+    dataset, salt = _open(store)
+    level = 0.5 if threshold is None else threshold
+
+    if segy:
+        from seismic_salt.export.segy import to_segy
+
+        mask_threshold = None if probability else threshold
+        path = to_segy(
+            salt, segy, template=_template(dataset, store, template), threshold=mask_threshold
+        )
+        kind = "probability" if mask_threshold is None else f"mask (p >= {mask_threshold:g})"
+        click.echo(f"wrote {path} ({kind})", err=True)
+    if surfaces:
+        from seismic_salt.export.surfaces import top_base_surfaces, write_surfaces
+
+        picked = top_base_surfaces(salt, level, show_progress=False if quiet else None)
+        paths = write_surfaces(picked, surfaces, (surface_formats or ["irap_binary"])[0])
+        click.echo(f"wrote {len(paths)} surfaces into {surfaces}", err=True)
+    if mesh:
+        from seismic_salt.export.mesh import salt_mesh, write_mesh
+
+        meshes = salt_mesh(salt, level, min_size)
+        unit = str(salt["sample"].attrs.get("units", "ms"))
+        path = write_mesh(meshes, mesh, (mesh_formats or [None])[0], z_unit=unit)
+        click.echo(f"wrote {path} ({len(meshes)} bodies)", err=True)
+
+
+@click.command()
+@click.argument("store", type=click.Path(path_type=str))
+@click.option(
+    "--threshold",
+    type=click.FloatRange(0.0, 1.0, min_open=True),
+    default=0.5,
+    show_default=True,
+    help="Salt where probability >= this.",
+)
+@click.option("--min-size", default=0, show_default=True, help="Leave out smaller bodies (voxels).")
+@click.option(
+    "--connectivity",
+    type=click.Choice(["26", "6"]),
+    default="26",
+    show_default=True,
+    help="26: voxels touching by face, edge or corner join; 6: faces only.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list on stdout.")
+def bodies(store: str, threshold: float, min_size: int, connectivity: str, as_json: bool) -> None:
+    """List the connected salt bodies of STORE with their sizes, volumes and extents."""
+    import json
+
+    from seismic_salt.export.bodies import salt_bodies
+
+    _, salt = _open(store)
+    found = salt_bodies(salt, threshold, min_size, int(connectivity))
+    if as_json:
+        click.echo(json.dumps(found))
+        return
+    click.echo(f"{len(found)} salt bodies (p >= {threshold:g})", err=True)
+    click.echo(f"{'id':>4} {'voxels':>10} {'volume':>14} {'unit':<6} inline     crossline   sample")
+    for body in found:
+        click.echo(
+            f"{body['id']:>4} {body['voxels']:>10} {body['volume']:>14.4g} "
+            f"{body['volume_unit']:<6} {body['inline'][0]}-{body['inline'][1]:<6} "
+            f"{body['crossline'][0]}-{body['crossline'][1]:<6} "
+            f"{body['sample'][0]:g}-{body['sample'][1]:g}"
+        )
