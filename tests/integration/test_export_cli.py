@@ -7,7 +7,6 @@ import pytest
 import segyio
 import xarray as xr
 from click.testing import CliRunner
-
 from seismic_salt_cli.main import cli
 
 SHAPE = (4, 20, 32)
@@ -33,7 +32,7 @@ def test_synth_opens_with_declared_geometry(synth_files):
     volume, labels = synth_files
     ds = open_segy(volume)
     truth = make_volume(SHAPE, seed=2)
-    assert dict(ds.amplitude.sizes) == dict(zip(("inline", "crossline", "sample"), SHAPE))
+    assert tuple(ds.amplitude.sizes.values()) == SHAPE
     np.testing.assert_array_equal(ds.inline.values, truth.inline.values)
     np.testing.assert_array_equal(ds.crossline.values, truth.crossline.values)
     np.testing.assert_allclose(ds.sample.values, truth.sample.values)
@@ -85,7 +84,8 @@ def store(synth_files, tmp_path_factory):
 def test_export_segy_mask_on_template_geometry(store, synth_files, tmp_path):
     path, truth = store
     out = tmp_path / "mask.sgy"
-    result = CliRunner().invoke(cli, ["export", str(path), "--segy", str(out), "--threshold", "0.5"])
+    args = ["export", str(path), "--segy", str(out), "--threshold", "0.5"]
+    result = CliRunner().invoke(cli, args)
     assert result.exit_code == 0, result.output
     expected = np.asarray(xr.open_zarr(path).salt_probability.values >= 0.5, np.float32)
     with segyio.open(synth_files[0], ignore_geometry=False) as src, segyio.open(out) as dst:
