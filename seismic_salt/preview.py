@@ -111,7 +111,9 @@ def preview(
             t = _cut(labels, kind, value)
             if np.nanmax(t, initial=0.0) > 0.5 and np.nanmin(t, initial=1.0) < 0.5:
                 xs, ys = _centres(amplitude, kind)
-                ax.contour(xs, ys, np.nan_to_num(t.T), levels=[0.5], colors="cyan", linewidths=1.2)
+                ax.contour(
+                    xs, ys, np.ma.masked_invalid(t.T), levels=[0.5], colors="cyan", linewidths=1.2
+                )
         _mark_crossings(ax, kind, sections)
         ax.set_title(_label(kind, value, unit))
         ax.set_xlabel(xlabel)
