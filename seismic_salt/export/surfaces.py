@@ -19,6 +19,7 @@ store larger than memory is fine: only the 2D surfaces are held.
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -57,7 +58,7 @@ def top_base_surfaces(
     salt_probability: xr.DataArray,
     threshold: float = 0.5,
     *,
-    block_size: int = 16,
+    block_size: int | None = None,
     show_progress: bool | None = None,
 ) -> dict:
     """Pick the top and base of salt on every trace as xtgeo regular surfaces.
@@ -66,7 +67,8 @@ def top_base_surfaces(
         salt_probability: Probability in [0, 1] on (inline, crossline, sample), with
             ``cdp_x``/``cdp_y`` coords (NaN for dead traces); numpy- or dask-backed.
         threshold: Probability at and above which a sample is salt.
-        block_size: Inlines read at a time.
+        block_size: Inlines read at a time; by default the cube's inline chunk (a store's
+            block) or, for numpy data, as many inlines as fit in about 64 MiB.
         show_progress: Draw a progress bar on stderr (``None``: only on a terminal).
 
     Returns:
@@ -87,9 +89,10 @@ def top_base_surfaces(
     grid = SurveyGrid.from_dataarray(salt_probability)
     data = salt_probability.transpose("inline", "crossline", "sample")
     ni, nx = data.sizes["inline"], data.sizes["crossline"]
+    block_size = block_size or _default_block(data)
     tops: list[np.ndarray] = []
     bases: list[np.ndarray] = []
-    starts = range(0, ni, max(1, block_size))
+    starts = range(0, ni, block_size)
     for start in progress(starts, label="surfaces", enabled=show_progress, unit="block"):
         block = np.asarray(data[start : start + block_size].values, dtype=np.float32)
         block_tops, block_bases = _crossings(block, threshold)
@@ -132,9 +135,20 @@ def write_surfaces(surfaces: dict, directory: str | Path, fmt: str = "irap_binar
     written = []
     for name, surface in surfaces.items():
         path = directory / f"{name}{extension}"
-        writer(surface, path)
+        with warnings.catch_warnings():  # sparse deeper intervals may have very few nodes
+            warnings.filterwarnings("ignore", message="Number of maps nodes", category=UserWarning)
+            writer(surface, path)
         written.append(path)
     return written
+
+
+def _default_block(data: xr.DataArray) -> int:
+    """The inline chunk of a dask-backed cube, else ~64 MiB of float32 inlines."""
+    per_inline = data.sizes["crossline"] * data.sizes["sample"] * 4
+    budget = max(1, (64 * 2**20) // max(per_inline, 1))
+    if data.chunks:
+        return max(1, min(int(data.chunks[0][0]), 4 * budget))
+    return budget
 
 
 def _crossings(block: np.ndarray, threshold: float) -> tuple[list, list]:
@@ -147,8 +161,8 @@ def _crossings(block: np.ndarray, threshold: float) -> tuple[list, list]:
     rising = salt & ~above
     falling = salt & ~below
     n_max = int(rising.sum(axis=2).max()) if rising.size else 0
-    rise_order = np.cumsum(rising, axis=2)
-    fall_order = np.cumsum(falling, axis=2)
+    rise_order = np.cumsum(rising, axis=2, dtype=np.int32)
+    fall_order = np.cumsum(falling, axis=2, dtype=np.int32)
     tops, bases = [], []
     for n in range(1, n_max + 1):
         tops.append(_locate(block, rising & (rise_order == n), threshold, side=-1))

@@ -105,3 +105,13 @@ def test_bad_threshold_and_format(make_cube, tmp_path):
         top_base_surfaces(da, threshold=1.5)
     with pytest.raises(DataError, match="irap_binary"):
         write_surfaces(top_base_surfaces(da), tmp_path, "dxf")
+
+
+def test_blockwise_dask_equals_in_memory(make_cube, make_sphere):
+    p = make_sphere((9, 10, 12), (80.0, 90.0, 110.0), 70.0)
+    da = make_cube(p, dz=20.0, unit="m")
+    whole = top_base_surfaces(da, block_size=9)
+    chunked = top_base_surfaces(da.chunk({"inline": 2}))
+    for name in whole:
+        expected, got = whole[name].values.filled(-1), chunked[name].values.filled(-1)
+        np.testing.assert_array_equal(got, expected)
