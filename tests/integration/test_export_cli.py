@@ -149,3 +149,18 @@ def test_export_errors_are_one_line(store, synth_files, tmp_path):
     incomplete = _store(tmp_path / "x", synth_files[0], probability, complete=False)
     result = runner.invoke(cli, ["bodies", str(incomplete)])
     assert result.exit_code == 2 and "incomplete" in result.output
+
+
+def test_preview_with_store_and_truth(store, synth_files, tmp_path):
+    from PIL import Image
+
+    path, _ = store
+    volume, labels = synth_files
+    png = tmp_path / "xl.png"
+    args = ["preview", str(volume), "--salt", str(path), "--truth", str(labels)]
+    result = CliRunner().invoke(cli, [*args, "--crossline", "2010", "-o", str(png)])
+    assert result.exit_code == 0, result.output
+    with Image.open(png) as image:
+        assert image.size[0] > 0 and image.size[1] > 0
+    bad = CliRunner().invoke(cli, [*args, "--inline", "5", "-o", str(png)])
+    assert bad.exit_code == 2 and "outside" in bad.output
