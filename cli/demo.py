@@ -69,8 +69,8 @@ def synth(
     click.echo(f"wrote {path} {shape[0]}x{shape[1]}x{shape[2]}", err=True)
     if labels:
         mask = volume.salt.astype("float32")
-        to_segy(mask, labels)
-        click.echo(f"wrote {labels} (salt fraction {float(volume.salt.mean()):.3f})", err=True)
+        written = to_segy(mask, labels)
+        click.echo(f"wrote {written} (salt fraction {float(volume.salt.mean()):.3f})", err=True)
 
 
 @click.command()
