@@ -55,7 +55,7 @@ def make_volume(
     bodies: Sequence[str] = ("diapir", "sheet"),
     sample_interval: float = 4.0,
     sample_unit: str = "ms",
-    peak_frequency: float = 35.0,
+    peak_frequency: float = 22.0,
     velocity: float = 2500.0,
     noise: float = 0.2,
     n_faults: int = 2,
