@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 import xarray as xr
+from scipy import ndimage
 
 from seismic_salt.errors import DataError
 from seismic_salt.export.bodies import label_bodies
@@ -76,13 +77,14 @@ def salt_mesh(
     grid = SurveyGrid.from_dataarray(salt_probability)
     data = salt_probability.transpose("inline", "crossline", "sample")
     labels, sizes = label_bodies(data, threshold, connectivity, max_mask_bytes)
+    boxes = ndimage.find_objects(labels)
     meshes: list[Mesh] = []
     order = np.argsort(-sizes, kind="stable")
     for index in order:
         if sizes[index] < max(min_size, 1):
             continue
         body_id = index + 1
-        box = _padded_box(labels, body_id, data.shape)
+        box = _grow(boxes[index], data.shape)
         keep = np.isin(labels[box], (0, body_id))  # other bodies' voxels are zeroed
         values = np.asarray(data[box].values, dtype=np.float32)
         field = np.where(keep, np.nan_to_num(values, nan=0.0), 0.0)
@@ -99,12 +101,10 @@ def salt_mesh(
     return meshes
 
 
-def _padded_box(labels: np.ndarray, body_id: int, shape: Sequence[int]) -> tuple[slice, ...]:
-    """Bounding box of one body grown by one voxel (within the cube)."""
-    where = np.nonzero(labels == body_id)
+def _grow(box: tuple[slice, ...], shape: Sequence[int]) -> tuple[slice, ...]:
+    """A bounding box grown by one voxel on every side, within the cube."""
     return tuple(
-        slice(max(int(w.min()) - 1, 0), min(int(w.max()) + 2, n))
-        for w, n in zip(where, shape, strict=True)
+        slice(max(s.start - 1, 0), min(s.stop + 1, n)) for s, n in zip(box, shape, strict=True)
     )
 
 
