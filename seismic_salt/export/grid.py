@@ -121,8 +121,9 @@ def _fit_affine(x, y, usable, ni, nx):
     i, j = ii[usable], jj[usable]
     if i.size < 2 or (np.ptp(i) == 0 and ni > 1) or (np.ptp(j) == 0 and nx > 1):
         raise DataError(
-            "cannot derive the survey grid: fewer than three live traces with cdp_x/cdp_y "
-            "spanning both inlines and crosslines"
+            f"cannot derive the survey grid from {i.size} live traces with cdp_x/cdp_y: they "
+            "must span more than one inline and crossline (or drop cdp_x/cdp_y to place "
+            "outputs on inline/crossline numbers)"
         )
     design = np.column_stack([np.ones(i.size), i, j]).astype(np.float64)
     coef, *_ = np.linalg.lstsq(design, np.column_stack([x[usable], y[usable]]), rcond=None)
