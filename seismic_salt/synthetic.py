@@ -283,7 +283,7 @@ def _sediment_log_impedance(t: np.ndarray, ns: int, rng) -> np.ndarray:
 def _salt_log_impedance(shape: tuple[int, int, int], rng) -> np.ndarray:
     """Nearly constant salt impedance with weak, spatially correlated chaotic variation."""
     chaos = _smooth_field(shape, (1.2, 1.5, 1.0), rng)
-    return (_SALT_LOG_IMPEDANCE + 0.02 * chaos).astype(np.float32)
+    return (_SALT_LOG_IMPEDANCE + 0.01 * chaos).astype(np.float32)
 
 
 def _seismic(log_imp: np.ndarray, period: float, noise: float, rng) -> np.ndarray:
