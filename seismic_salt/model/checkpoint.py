@@ -37,7 +37,9 @@ if TYPE_CHECKING:
 __all__ = ["FORMAT_VERSION", "load_model", "model_sha256", "resolve_checkpoint", "save_model"]
 
 FORMAT_VERSION = 1
-_METADATA = {"format": "pt", "producer": "seismic-salt"}
+# One key only: safetensors writes metadata from a hash map, so several keys would come
+# out in varying order and the file's sha256 would not be reproducible.
+_METADATA = {"format": "pt"}
 
 
 def _state_bytes(model: nn.Module, dtype: torch.dtype | None = None) -> bytes:

@@ -1,0 +1,8 @@
+"""Make the hand-written reference tables importable by the model tests."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
