@@ -43,7 +43,7 @@ from seismic_salt.tiling import TILE, Splitter, predict_sections
 __all__ = ["Settings", "segment", "segment_to_zarr"]
 
 ORIENTATIONS = ("inline", "crossline")
-PRECISIONS = ("auto", "float32", "float16", "bfloat16")
+PRECISIONS = ("auto", "fp32", "bf16")
 DIMS = ("inline", "crossline", "sample")
 
 
@@ -56,7 +56,9 @@ class Settings:
         batch_size: Patches per model call.
         device: ``"auto"``, ``"cpu"``, ``"cuda"``, ``"cuda:1"``...
         orientations: ``("inline",)`` or ``("inline", "crossline")``.
-        precision: ``"auto"``, ``"float32"``, ``"float16"`` or ``"bfloat16"``.
+        precision: ``"auto"``, ``"fp32"`` or ``"bf16"``; the pipelines resolve
+            ``"auto"`` once per run (on the submitting machine), so every block of a run
+            uses the same precision and the parameters record the resolved one.
         block_size: Inlines per block (one task and one zarr chunk each).
         crossline_block: Crosslines per block of the crossline pass.
     """
@@ -201,6 +203,19 @@ def make_predictor(ref: ModelRef, settings: Settings) -> Callable[[np.ndarray], 
     return predictor
 
 
+def resolve_precision(ref: ModelRef, settings: Settings) -> Settings:
+    """Replace ``precision="auto"`` by what the model package chooses for this device.
+
+    Raises:
+        DataError: If bf16 is asked on a device without it.
+    """
+    from seismic_salt.model.precision import choose_precision
+
+    device = _resolve_device(settings.device)
+    chosen = choose_precision(get_model(ref, device), device, settings.precision)
+    return Settings(**{**settings.__dict__, "precision": chosen})
+
+
 def _normalisation_contract(ref: ModelRef, settings: Settings) -> dict[str, Any] | None:
     module = get_model(ref, _resolve_device(settings.device))
     config = getattr(module, "config", None) or {}
@@ -283,7 +298,8 @@ def segment(
         batch_size: Patches per model call.
         device: ``"auto"`` (CUDA when available), ``"cpu"``, ``"cuda"``...
         orientations: ``("inline",)`` or ``("inline", "crossline")`` (mean of both).
-        precision: ``"auto"``, ``"float32"``, ``"float16"`` or ``"bfloat16"``.
+        precision: ``"auto"`` (fp32, or bf16 where it is native and faster), ``"fp32"``
+            or ``"bf16"``.
         block_size: Inlines per task; default: the input's inline chunks, else 8.
         normalisation: A fitted scaling to use instead of fitting one.
         progress: Draw a bar of inlines done while computing (threads only).
@@ -317,6 +333,7 @@ def segment(
         block_size=chunked.chunks[0][0],
     )
     ref = resolve_model(model)
+    settings = resolve_precision(ref, settings)
     scaling = normalisation or _fit_scaling(amplitude, ref, settings)
     live = _live_mask(amplitude)
     bar = Progress(amplitude.sizes["inline"], "segment", progress, "inline") if progress else None
@@ -436,11 +453,20 @@ class Job:
     stop: int
 
 
-_SOURCES: dict[tuple[str, tuple], Any] = {}
+_SOURCES: dict[tuple[str, tuple, tuple], Any] = {}
 
 
-def open_source(source: Any, open_options: Iterable[tuple[str, Any]] = ()) -> Any:
+def open_source(
+    source: Any,
+    open_options: Iterable[tuple[str, Any]] = (),
+    chunks: dict[str, int] | None = None,
+) -> Any:
     """Open a SEG-Y path as a dataset (cached per process) or pass a dataset through.
+
+    Args:
+        source: SEG-Y path, or a dataset / data array (returned as it is).
+        open_options: Keyword arguments of ``open_segy`` (header bytes).
+        chunks: Dask chunks to open with, so each task reads only its own traces.
 
     Raises:
         InputFileError: If the path does not exist.
@@ -452,11 +478,12 @@ def open_source(source: Any, open_options: Iterable[tuple[str, Any]] = ()) -> An
     path = Path(source)
     if not path.is_file():
         raise InputFileError(f"input volume {path} does not exist or is not a file")
-    key = (str(path.resolve()), tuple(open_options))
+    chunks = chunks or {"inline": 1, "crossline": -1, "sample": -1}
+    key = (str(path.resolve()), tuple(open_options), tuple(sorted(chunks.items())))
     if key not in _SOURCES:
         from seismic_salt.io.segy import open_segy
 
-        _SOURCES[key] = open_segy(path, **dict(open_options))
+        _SOURCES[key] = open_segy(path, chunks=chunks, **dict(open_options))
     return _SOURCES[key]
 
 
@@ -469,10 +496,13 @@ def run_job(job: Job) -> int:
     """
     import dask
 
-    volume = _check_volume(open_source(job.source, job.open_options))
     from seismic_salt.io import zarr as store
 
     axis = "inline" if job.orientation == "inline" else "crossline"
+    chunks = {"inline": 1, "crossline": -1, "sample": -1}
+    if axis == "crossline":
+        chunks = {"inline": -1, "crossline": job.settings.crossline_block, "sample": -1}
+    volume = _check_volume(open_source(job.source, job.open_options, chunks))
     part = volume.isel({axis: slice(job.start, job.stop)})
     with dask.config.set(scheduler="synchronous"):
         block = np.asarray(part.values, dtype=np.float32)
@@ -525,7 +555,8 @@ def segment_to_zarr(
         batch_size: Patches per model call.
         device: ``"auto"``, ``"cpu"``, ``"cuda"``...
         orientations: ``("inline",)`` or ``("inline", "crossline")``.
-        precision: ``"auto"``, ``"float32"``, ``"float16"`` or ``"bfloat16"``.
+        precision: ``"auto"`` (fp32, or bf16 where it is native and faster), ``"fp32"``
+            or ``"bf16"``.
         block_size: Inlines per block (one task and one zarr chunk each).
         crossline_block: Crosslines per block of the crossline pass.
         scheduler: Address of a running ``dask.distributed`` scheduler
@@ -564,6 +595,7 @@ def segment_to_zarr(
     options = tuple(sorted((open_options or {}).items()))
     volume = _check_volume(open_source(source, options))
     ref = resolve_model(model)
+    settings = resolve_precision(ref, settings)
     output = Path(output)
     attrs = _provenance(source, volume, ref, settings)
     scaling = plan_store(output, volume, attrs, ref, settings, resume=resume, overwrite=overwrite)

@@ -56,31 +56,3 @@ def sigmoid():
 def echo_model():
     return AmplitudeLogit()
 
-
-def _stand_in_predict_tiles(
-    model, amplitude, *, batch_size=32, device="cpu", precision="auto", tta=False
-):
-    """The contract of ``seismic_salt.model.predict.predict_tiles``, for when it is absent."""
-    from seismic_salt.model.inputs import tile_channels
-
-    out = []
-    with torch.no_grad():
-        for i in range(0, len(amplitude), batch_size):
-            tiles = torch.as_tensor(np.asarray(amplitude[i : i + batch_size], np.float32))
-            out.append(torch.sigmoid(model(tile_channels(tiles)))[:, 0].numpy())
-    return np.concatenate(out) if out else np.zeros(amplitude.shape, np.float32)
-
-
-@pytest.fixture(autouse=True)
-def predict_tiles_available(monkeypatch):
-    """Install a stand-in ``predict_tiles`` while the model package has none."""
-    import importlib
-    import sys
-    import types
-
-    try:
-        importlib.import_module("seismic_salt.model.predict")
-    except ModuleNotFoundError:
-        module = types.ModuleType("seismic_salt.model.predict")
-        module.predict_tiles = _stand_in_predict_tiles
-        monkeypatch.setitem(sys.modules, "seismic_salt.model.predict", module)

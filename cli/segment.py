@@ -1,0 +1,115 @@
+"""``seismic-salt segment``: predict a salt-probability cube from a SEG-Y volume."""
+
+from __future__ import annotations
+
+import click
+
+
+def _orientations(ctx: click.Context, param: click.Parameter, value: str) -> tuple[str, ...]:
+    names = tuple(part.strip() for part in value.split(",") if part.strip())
+    if names not in (("inline",), ("inline", "crossline"), ("crossline", "inline")):
+        raise click.BadParameter("use 'inline' or 'inline,crossline'")
+    return tuple(sorted(names, key=("inline", "crossline").index))
+
+
+@click.command()
+@click.argument("volume", type=click.Path(path_type=str))
+@click.option(
+    "--output", "-o", required=True, type=click.Path(path_type=str), help="Zarr store to write."
+)
+@click.option(
+    "--model",
+    default="default",
+    show_default=True,
+    help="Bundled model name ('default', 'arch.tag') or a .safetensors checkpoint.",
+)
+@click.option(
+    "--stride",
+    default=50,
+    show_default=True,
+    type=click.IntRange(1, 101),
+    help="Pixels between 101x101 patches.",
+)
+@click.option(
+    "--batch-size", default=32, show_default=True, type=click.IntRange(1), help="Patches per call."
+)
+@click.option("--device", default="auto", show_default=True, help="auto, cpu, cuda, cuda:1...")
+@click.option(
+    "--orientations",
+    default="inline",
+    show_default=True,
+    callback=_orientations,
+    help="Sections to predict: 'inline' or 'inline,crossline' (mean of both, twice the time).",
+)
+@click.option(
+    "--precision",
+    default="auto",
+    show_default=True,
+    type=click.Choice(["auto", "fp32", "bf16"]),
+    help="auto: fp32, or bf16 where the hardware runs it natively and faster.",
+)
+@click.option(
+    "--block-size",
+    default=8,
+    show_default=True,
+    type=click.IntRange(1),
+    help="Inlines per task and per zarr chunk.",
+)
+@click.option("--scheduler", default=None, help="Address of a dask.distributed scheduler.")
+@click.option(
+    "--workers", default=None, type=click.IntRange(1), help="Run on N local worker processes."
+)
+@click.option(
+    "--resume/--overwrite",
+    default=True,
+    show_default=True,
+    help="Finish an interrupted store (default) or replace it.",
+)
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@click.option("--iline", default=189, show_default=True, help="Trace-header byte of inlines.")
+@click.option("--xline", default=193, show_default=True, help="Trace-header byte of crosslines.")
+def segment(
+    volume: str,
+    output: str,
+    model: str,
+    stride: int,
+    batch_size: int,
+    device: str,
+    orientations: tuple[str, ...],
+    precision: str,
+    block_size: int,
+    scheduler: str | None,
+    workers: int | None,
+    resume: bool,
+    quiet: bool,
+    iline: int,
+    xline: int,
+) -> None:
+    """Write the salt probability of every sample of VOLUME (SEG-Y) to a zarr store.
+
+    Rerunning the same command on an interrupted store finishes only its missing
+    blocks; a store from another volume, model or settings is refused.
+    """
+    from seismic_salt.errors import DataError
+    from seismic_salt.segment import segment_to_zarr
+
+    if scheduler and workers:
+        raise DataError("pass either --scheduler or --workers, not both")
+    path = segment_to_zarr(
+        volume,
+        output,
+        model,
+        stride=stride,
+        batch_size=batch_size,
+        device=device,
+        orientations=orientations,
+        precision=precision,
+        block_size=block_size,
+        scheduler=scheduler,
+        workers=workers,
+        resume=resume,
+        overwrite=not resume,
+        progress=not quiet,
+        open_options={"iline": iline, "xline": xline},
+    )
+    click.echo(str(path))
