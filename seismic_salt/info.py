@@ -102,10 +102,14 @@ def describe_segy(
 
 def describe_store(path: Path) -> dict[str, Any]:
     """Describe a salt-probability zarr store (see :func:`describe`)."""
+    import warnings
+
     import xarray as xr
 
     try:
-        ds = xr.open_zarr(path, consolidated=None)
+        with warnings.catch_warnings():  # a store without consolidated metadata is fine
+            warnings.simplefilter("ignore", RuntimeWarning)
+            ds = xr.open_zarr(path, consolidated=None)
     except Exception as err:  # zarr raises many types for a broken store
         raise StoreError(f"{path}: not a readable zarr store ({err})") from err
     info: dict[str, Any] = {

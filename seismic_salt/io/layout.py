@@ -234,7 +234,65 @@ def decode_text_header(raw: bytes) -> str:
     return "\n".join(lines).rstrip()
 
 
+def read_binary_field(layout: Layout, byte: int, kind: str = "i2") -> int:
+    """Read one binary-header field (1-based ``byte``, numpy ``kind``) in the file's order."""
+    with open(layout.path, "rb") as fh:
+        return _field(fh.read(FILE_HEADER_BYTES), byte, layout.byte_order, kind)
+
+
 def read_text_header(layout: Layout) -> str:
     """Read and decode the file's main textual header."""
     with open(layout.path, "rb") as fh:
         return decode_text_header(fh.read(TEXT_HEADER_BYTES))
+
+
+HEADER_BATCH_TRACES = 65536
+"""Trace headers read per batch when scanning (15 MB of headers)."""
+
+
+def header_field_width(byte: int) -> int:
+    """Width in bytes (2 or 4) of the standard trace-header field starting at ``byte``."""
+    import segyio
+
+    starts = sorted(segyio.tracefield.keys.values())
+    pos = starts.index(byte)
+    return 4 if pos + 1 == len(starts) else starts[pos + 1] - byte
+
+
+def read_header_fields(
+    layout: Layout, fields: list[int], start: int = 0, stop: int | None = None
+) -> dict[int, np.ndarray]:
+    """Read trace-header fields of traces ``start:stop`` in one pass over the file.
+
+    The headers are read through a memory map, a batch of traces at a time, and every
+    field is cut out of the same batch, so the file is visited once however many fields
+    are asked for (segyio's ``attributes`` makes one seek-and-read pass per field).
+
+    Args:
+        layout: The file's layout.
+        fields: 1-based start bytes of standard trace-header fields (e.g. 189).
+        start: First trace.
+        stop: One past the last trace; ``None`` for all.
+
+    Returns:
+        Field byte -> int64 values, one per trace.
+    """
+    stop = layout.n_traces if stop is None else stop
+    order = ">" if layout.byte_order == "big" else "<"
+    widths = {b: header_field_width(b) for b in fields}
+    out = {b: np.empty(stop - start, dtype=np.int64) for b in fields}
+    record = np.dtype(
+        [("h", (np.uint8, TRACE_HEADER_BYTES)), ("d", f"V{layout.trace_bytes - 240}")]
+    )
+    traces = np.memmap(layout.path, dtype=record, mode="r", offset=layout.data_start,
+                       shape=layout.n_traces)  # fmt: skip
+    try:
+        for lo in range(start, stop, HEADER_BATCH_TRACES):
+            hi = min(lo + HEADER_BATCH_TRACES, stop)
+            headers = np.ascontiguousarray(traces["h"][lo:hi])
+            for b, width in widths.items():
+                raw = np.ascontiguousarray(headers[:, b - 1 : b - 1 + width])
+                out[b][lo - start : hi - start] = raw.view(f"{order}i{width}").ravel()
+    finally:
+        del traces
+    return out

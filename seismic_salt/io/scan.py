@@ -1,7 +1,8 @@
 """Read everything about a SEG-Y file except its samples: headers, geometry, axes.
 
-A scan reads the file header and, with segyio's vectorised ``attributes``, a few
-trace-header fields of all traces; it never reads trace samples. The result is what
+A scan reads the file header and a few trace-header fields of all traces, in one
+vectorised pass over a memory map (see :func:`~seismic_salt.io.layout.read_header_fields`);
+it never reads trace samples. The result is what
 :func:`seismic_salt.io.segy.open_segy` turns into a lazy dataset.
 """
 
@@ -17,7 +18,13 @@ import segyio
 from seismic_salt.errors import GeometryError, SegyError
 from seismic_salt.io.dims import DEPTH_UNIT, SAMPLE_UNITS, TIME_UNIT
 from seismic_salt.io.geometry import Geometry, build_geometry
-from seismic_salt.io.layout import Layout, read_layout, read_text_header
+from seismic_salt.io.layout import (
+    Layout,
+    read_binary_field,
+    read_header_fields,
+    read_layout,
+    read_text_header,
+)
 
 OFFSET_BYTE = 37
 COORD_SCALAR_BYTE = 71
@@ -123,12 +130,11 @@ def scan_segy(
     if sample_unit is not None and sample_unit not in SAMPLE_UNITS:
         raise SegyError(f"sample unit {sample_unit!r} is unknown; use one of {SAMPLE_UNITS}")
     layout = read_layout(path)
-    with open_segyio(layout) as f:
-        fields = {b: f.attributes(b)[:] for b in {iline, xline, OFFSET_BYTE, cdp_x, cdp_y}}
-        scalars = f.attributes(COORD_SCALAR_BYTE)[:]
-        first = f.header[0]
-        delay = _scaled_time(first[DELAY_BYTE], first[TIME_SCALAR_BYTE])
-        measurement = f.bin[MEASUREMENT_SYSTEM_BYTE]
+    fields = read_header_fields(layout, sorted({iline, xline, OFFSET_BYTE, cdp_x, cdp_y,
+                                                COORD_SCALAR_BYTE}))  # fmt: skip
+    first = read_header_fields(layout, [DELAY_BYTE, TIME_SCALAR_BYTE], 0, 1)
+    delay = _scaled_time(int(first[DELAY_BYTE][0]), int(first[TIME_SCALAR_BYTE][0]))
+    measurement = read_binary_field(layout, MEASUREMENT_SYSTEM_BYTE)
     geometry = build_geometry(
         fields[iline], fields[xline], fields[OFFSET_BYTE], iline_byte=iline, xline_byte=xline
     )
@@ -141,8 +147,8 @@ def scan_segy(
         samples=delay + interval * np.arange(layout.n_samples, dtype=np.float64),
         sample_unit=unit,
         sample_interval=interval,
-        cdp_x=geometry.grid(apply_scalar(fields[cdp_x], scalars)),
-        cdp_y=geometry.grid(apply_scalar(fields[cdp_y], scalars)),
+        cdp_x=geometry.grid(apply_scalar(fields[cdp_x], fields[COORD_SCALAR_BYTE])),
+        cdp_y=geometry.grid(apply_scalar(fields[cdp_y], fields[COORD_SCALAR_BYTE])),
         text_header=text,
         iline_byte=iline,
         xline_byte=xline,

@@ -6,7 +6,6 @@ import dask
 import numpy as np
 import pytest
 import xarray as xr
-from io_segy_factory import expected_cube
 
 from seismic_salt.errors import GeometryError, InputFileError, SegyError
 from seismic_salt.io import segy
@@ -22,7 +21,7 @@ def _quiet_segyio_casts():
         yield
 
 
-def test_regular_volume_opens_with_coords_and_attrs(make_segy):
+def test_regular_volume_opens_with_coords_and_attrs(make_segy, expected_cube):
     path = make_segy(interval_us=2000, delay=100)
     ds = open_segy(path)
     assert ds.amplitude.dims == ("inline", "crossline", "sample")
@@ -43,19 +42,19 @@ def test_regular_volume_opens_with_coords_and_attrs(make_segy):
 
 @pytest.mark.parametrize("fmt", [1, 2, 3, 5, 8])
 @pytest.mark.parametrize("endian", ["big", "little"])
-def test_every_format_and_byte_order(make_segy, fmt, endian):
+def test_every_format_and_byte_order(make_segy, fmt, endian, expected_cube):
     ds = open_segy(make_segy(fmt=fmt, endian=endian))
     assert ds.attrs["byte_order"] == endian
     np.testing.assert_array_equal(ds.amplitude.values, expected_cube(IL, XL, NS))
 
 
-def test_crossline_sorted_file_gives_the_same_cube(make_segy):
+def test_crossline_sorted_file_gives_the_same_cube(make_segy, expected_cube):
     ds = open_segy(make_segy(sorting="crossline"), chunks=2)
     assert ds.attrs["sorting"] == "crossline"
     np.testing.assert_array_equal(ds.amplitude.values, expected_cube(IL, XL, NS))
 
 
-def test_missing_traces_are_nan_and_not_live(make_segy):
+def test_missing_traces_are_nan_and_not_live(make_segy, expected_cube):
     missing = [(10, 20), (11, 24), (12, 26)]
     ds = open_segy(make_segy(missing=missing))
     np.testing.assert_array_equal(ds.amplitude.values, expected_cube(IL, XL, NS, missing))
@@ -63,7 +62,7 @@ def test_missing_traces_are_nan_and_not_live(make_segy):
     assert np.isnan(ds.cdp_x.sel(inline=10, crossline=20))
 
 
-def test_indexing_subsets_read_only_what_is_asked(make_segy):
+def test_indexing_subsets_read_only_what_is_asked(make_segy, expected_cube):
     ds = open_segy(make_segy(missing=[(11, 22)]), chunks=1)
     cube = expected_cube(IL, XL, NS, [(11, 22)])
     np.testing.assert_array_equal(ds.amplitude.sel(inline=11).values, cube[1])
@@ -88,20 +87,20 @@ def test_default_chunks_are_whole_inline_blocks(make_segy):
     assert segy.default_chunks((1000, 500, 1000))["inline"] == 33  # ~64 MB
 
 
-def test_dask_graph_pickles_and_computes_elsewhere(make_segy):
+def test_dask_graph_pickles_and_computes_elsewhere(make_segy, expected_cube):
     ds = open_segy(make_segy(), chunks=1)
     restored = pickle.loads(cloudpickle.dumps(ds.amplitude.data))
     np.testing.assert_array_equal(restored.compute(), expected_cube(IL, XL, NS))
     pickle.dumps(dict(ds.amplitude.data.__dask_graph__()))
 
 
-def test_process_scheduler_reads_in_other_processes(make_segy):
+def test_process_scheduler_reads_in_other_processes(make_segy, expected_cube):
     ds = open_segy(make_segy(), chunks=1)
     with dask.config.set(scheduler="processes", num_workers=2):
         np.testing.assert_array_equal(ds.amplitude.values, expected_cube(IL, XL, NS))
 
 
-def test_backend_entrypoint_uses_preferred_chunks(make_segy):
+def test_backend_entrypoint_uses_preferred_chunks(make_segy, expected_cube):
     ds = xr.open_dataset(make_segy(), engine=SegyBackendEntrypoint, chunks={})
     assert ds.amplitude.chunks == ((3,), (4,), (6,))
     np.testing.assert_array_equal(ds.amplitude.values, expected_cube(IL, XL, NS))
@@ -177,3 +176,13 @@ def test_truncated_file_says_sizes(tmp_path, make_segy):
 def test_all_zero_header_bytes_suggest_others(make_segy):
     with pytest.raises(GeometryError, match="inline number 0 at bytes 5/189"):
         open_segy(make_segy(), iline=5, xline=189)
+
+
+def test_load_amplitude_reads_into_one_array(make_segy, expected_cube):
+    ds = open_segy(make_segy(missing=[(12, 26)]), chunks=1)
+    loaded = segy.load_amplitude(ds)
+    assert isinstance(loaded.data, np.ndarray) and loaded.dims == ds.amplitude.dims
+    np.testing.assert_array_equal(loaded.values, expected_cube(IL, XL, NS, [(12, 26)]))
+    assert loaded.live.sum() == 11
+    part = segy.load_amplitude(ds.amplitude.sel(inline=[11, 12], sample=slice(4, 12)))
+    np.testing.assert_array_equal(part.values, expected_cube(IL, XL, NS, [(12, 26)])[1:, :, 1:4])

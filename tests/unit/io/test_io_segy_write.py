@@ -4,7 +4,6 @@ import numpy as np
 import pytest
 import segyio
 import xarray as xr
-from io_segy_factory import expected_cube
 
 from seismic_salt.errors import DataError
 from seismic_salt.io import writer
@@ -62,7 +61,7 @@ def test_fresh_round_trip_depth_and_fractional_delay(tmp_path):
     np.testing.assert_allclose(ds.sample.values, data.sample.values)
 
 
-def test_irregular_survey_round_trip_keeps_live_mask(tmp_path, make_segy):
+def test_irregular_survey_round_trip_keeps_live_mask(tmp_path, make_segy, expected_cube):
     missing = [(10, 20), (12, 24)]
     ds = open_segy(make_segy(missing=missing))
     back = open_segy(to_segy(ds.amplitude, tmp_path / "irregular.sgy"))
@@ -88,7 +87,7 @@ def test_template_headers_copied_and_samples_replaced(tmp_path, make_segy, sorti
         assert all(dict(src.header[i]) == dict(dst.header[i]) for i in range(src.tracecount))
 
 
-def test_template_traces_missing_from_data_get_zeros(tmp_path, make_segy):
+def test_template_traces_missing_from_data_get_zeros(tmp_path, make_segy, expected_cube):
     template = make_segy()
     part = open_segy(template).amplitude.sel(inline=[11], crossline=[22, 24])
     part = part.where(part.crossline != 24)  # NaN -> 0
