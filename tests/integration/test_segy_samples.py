@@ -13,6 +13,7 @@ from click.testing import CliRunner
 from seismic_salt_cli.main import cli
 
 from seismic_salt.errors import GeometryError, SegyError
+from seismic_salt.io.layout import read_header_fields, read_layout
 from seismic_salt.io.segy import open_segy
 
 try:  # pytest's pythonpath holds tests/ (importlib mode)
@@ -71,6 +72,16 @@ def test_sample_opens_like_segyio(name):
     np.testing.assert_allclose(ds.sample.values, samples)
     assert ds.sample.attrs["units"] == "ms" and ds.live.values.all()
     np.testing.assert_array_equal(ds.amplitude.values, cube)
+
+
+@pytest.mark.parametrize("name", sorted(OPENS))
+def test_one_pass_header_scan_matches_segyio_attributes(name):
+    layout = read_layout(_sample(name))
+    fields = [189, 193, 37, 71, 109, 115, 181, 185, 215]
+    ours = read_header_fields(layout, fields)
+    with segyio.open(_sample(name), ignore_geometry=True, endian=layout.byte_order) as f:
+        for byte in fields:
+            np.testing.assert_array_equal(ours[byte], f.attributes(byte)[:])
 
 
 @pytest.mark.parametrize("name", sorted(REFUSED))
