@@ -243,13 +243,14 @@ class SegyBackendArray(BackendArray):
         self.trace_index = scan.geometry.trace_index
         self.shape = (*self.trace_index.shape, layout.n_samples)
         self.dtype = np.dtype(np.float32)
+        self._lock = SerializableLock()
         self._manager = CachingFileManager(
             segyio.open,
             str(layout.path),
             mode="r",
             kwargs={"ignore_geometry": True, "endian": layout.byte_order},
+            lock=self._lock,
         )
-        self._lock = SerializableLock()
 
     def __getitem__(self, key: indexing.ExplicitIndexer) -> np.ndarray:
         return indexing.explicit_indexing_adapter(

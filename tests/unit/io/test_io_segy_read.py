@@ -40,7 +40,7 @@ def test_regular_volume_opens_with_coords_and_attrs(make_segy, expected_cube):
     assert isinstance(attrs["text_header"], str)
 
 
-@pytest.mark.parametrize("fmt", [1, 2, 3, 5, 8])
+@pytest.mark.parametrize("fmt", [1, 2, 3, 5, 6, 8])
 @pytest.mark.parametrize("endian", ["big", "little"])
 def test_every_format_and_byte_order(make_segy, fmt, endian, expected_cube):
     ds = open_segy(make_segy(fmt=fmt, endian=endian))
@@ -68,6 +68,11 @@ def test_indexing_subsets_read_only_what_is_asked(make_segy, expected_cube):
     np.testing.assert_array_equal(ds.amplitude.sel(inline=11).values, cube[1])
     np.testing.assert_array_equal(ds.amplitude.isel(crossline=2, sample=3).values, cube[:, 2, 3])
     np.testing.assert_array_equal(ds.amplitude[1:, ::2, 1:4].values, cube[1:, ::2, 1:4])
+    np.testing.assert_array_equal(ds.amplitude[::-1, ::-2, -2].values, cube[::-1, ::-2, -2])
+    picked = ds.amplitude.isel(inline=[2, 0], crossline=[3, 1, 2]).values
+    np.testing.assert_array_equal(picked, cube[[2, 0]][:, [3, 1, 2]])
+    lazy = xr.open_dataset(ds.attrs["source_path"], engine=SegyBackendEntrypoint)
+    np.testing.assert_array_equal(lazy.amplitude[2, 1:3].values, cube[2, 1:3])
 
 
 def test_open_reads_headers_only(make_segy, monkeypatch):
@@ -186,3 +191,30 @@ def test_load_amplitude_reads_into_one_array(make_segy, expected_cube):
     assert loaded.live.sum() == 11
     part = segy.load_amplitude(ds.amplitude.sel(inline=[11, 12], sample=slice(4, 12)))
     np.testing.assert_array_equal(part.values, expected_cube(IL, XL, NS, [(12, 26)])[1:, :, 1:4])
+
+
+def _patched(tmp_path, source, name, *patches):
+    raw = bytearray(source.read_bytes())
+    for offset, value in patches:
+        raw[offset : offset + len(value)] = value
+    path = tmp_path / name
+    path.write_bytes(bytes(raw))
+    return path
+
+
+def test_broken_binary_header_and_unsupported_format(tmp_path, make_segy):
+    source = make_segy()
+    no_samples = _patched(tmp_path, source, "zero.sgy", (3220, b"\0\0"), (3600 + 114, b"\0\0"))
+    with pytest.raises(SegyError, match="0 samples per trace"):
+        open_segy(no_samples)
+    fixed_point = _patched(tmp_path, source, "fmt4.sgy", (3224, b"\0\x04"))
+    with pytest.raises(SegyError, match="format 4 .* not supported"):
+        open_segy(fixed_point)
+
+
+def test_byte_order_constant_decides(tmp_path, make_segy, expected_cube):
+    source = make_segy(endian="little")
+    marked = _patched(tmp_path, source, "marked.sgy", (3296, (0x01020304).to_bytes(4, "little")))
+    ds = open_segy(marked)
+    assert ds.attrs["byte_order"] == "little"
+    np.testing.assert_array_equal(ds.amplitude.values, expected_cube(IL, XL, NS))
