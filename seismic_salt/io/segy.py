@@ -110,10 +110,11 @@ def dataset_from_scan(
     """
     array = SegyBackendArray(scan)
     data: Any = indexing.LazilyIndexedArray(array)
-    sizes = default_chunks(array.shape)
-    variable = xr.Variable(DIMS, data, encoding={"preferred_chunks": sizes})
+    n_il, n_xl, n_s = array.shape
+    preferred = {INLINE: 1, CROSSLINE: n_xl, SAMPLE: n_s}  # any inline block aligns
+    variable = xr.Variable(DIMS, data, encoding={"preferred_chunks": preferred})
     if not lazy_only:
-        sizes = _resolve_chunks(chunks, sizes)
+        sizes = _resolve_chunks(chunks, default_chunks(array.shape))
         variable = variable.chunk(sizes, name=f"open_segy-{_token(scan, sizes)}")
     geometry = scan.geometry
     coords = {
@@ -272,7 +273,8 @@ class SegyBackendEntrypoint(BackendEntrypoint):
     """``xr.open_dataset(path, engine=SegyBackendEntrypoint)`` for post-stack SEG-Y.
 
     The dataset is the one of :func:`open_segy`; its ``amplitude`` encoding carries
-    ``preferred_chunks`` (a block of whole inlines), which ``chunks={}`` uses.
+    ``preferred_chunks`` of one whole inline, so any block of inlines asked for with
+    ``chunks=`` is aligned (``chunks={}`` gives one inline per chunk).
     """
 
     description = "Open post-stack 3D SEG-Y files (inline × crossline × sample) with segyio"

@@ -107,7 +107,7 @@ def test_process_scheduler_reads_in_other_processes(make_segy, expected_cube):
 
 def test_backend_entrypoint_uses_preferred_chunks(make_segy, expected_cube):
     ds = xr.open_dataset(make_segy(), engine=SegyBackendEntrypoint, chunks={})
-    assert ds.amplitude.chunks == ((3,), (4,), (6,))
+    assert ds.amplitude.chunks == ((1, 1, 1), (4,), (6,))
     np.testing.assert_array_equal(ds.amplitude.values, expected_cube(IL, XL, NS))
 
 
