@@ -107,6 +107,13 @@ class Hypercolumn(nn.Module):
     conv side logit, computed at the level's resolution and upsampled (bilinear) — the deep
     supervision outputs.
 
+    Computed cheaply but exactly: a 1×1 convolution of a concatenation is the sum of 1×1
+    convolutions of its parts, and both commute with bilinear upsampling (all linear and
+    per-pixel), so each level is projected to ``hidden`` channels at its own resolution and
+    only then upsampled and summed. Same weights and function as the concatenation, about
+    a tenth of its cost (the concatenated 1×1 conv alone was a quarter of the CPU-fast
+    variant's FLOPs). Channel dropout likewise commutes with upsampling.
+
     Args:
         channels: Channels of each decoder level, coarsest first.
         dropout: Dropout probability before the fusion (0 disables it).
@@ -131,12 +138,17 @@ class Hypercolumn(nn.Module):
             nn.Conv2d(hidden, 1, 1),
         )
         self.sides = nn.ModuleList(nn.Conv2d(c, 1, 1) for c in channels) if side_outputs else None
+        self.channels = tuple(channels)
 
     def forward(
         self, levels: list[torch.Tensor], size: tuple[int, int]
     ) -> tuple[torch.Tensor, list[torch.Tensor]]:
-        up = [_resize(f, size) for f in levels]
-        logits = self.fuse(self.dropout(torch.cat(up, dim=1)))
+        parts = torch.split(self.fuse[0].weight, self.channels, dim=1)
+        fused = None
+        for feature, weight in zip(levels, parts, strict=True):
+            projected = _resize(F.conv2d(self.dropout(feature), weight), size)
+            fused = projected if fused is None else fused + projected
+        logits = self.fuse[1:](fused)
         sides = (
             []
             if self.sides is None

@@ -43,3 +43,23 @@ def test_gate_factory() -> None:
     assert isinstance(gate("scse", 8), SCSE)
     with pytest.raises(ValueError, match="scse"):
         gate("cbam", 8)
+
+
+def test_hypercolumn_equals_the_concatenation_it_factorises() -> None:
+    import torch.nn.functional as F
+
+    from seismic_salt.model.blocks import Hypercolumn
+
+    torch.manual_seed(0)
+    channels = (8, 4, 4)
+    hyper = Hypercolumn(channels, hidden=6).eval()
+    with torch.no_grad():
+        hyper.fuse[1].running_mean.uniform_(-1, 1)
+        hyper.fuse[1].running_var.uniform_(0.5, 2)
+    levels = [torch.randn(2, 8, 4, 4), torch.randn(2, 4, 8, 8), torch.randn(2, 4, 16, 16)]
+    up = [F.interpolate(f, size=(16, 16), mode="bilinear", align_corners=False) for f in levels]
+    with torch.no_grad():
+        reference = hyper.fuse(torch.cat(up, dim=1))
+        logits, sides = hyper(levels, (16, 16))
+    assert torch.allclose(logits, reference, atol=1e-5)
+    assert len(sides) == 3 and all(s.shape == (2, 1, 16, 16) for s in sides)
