@@ -141,20 +141,19 @@ class Hypercolumn(nn.Module):
         self.channels = tuple(channels)
 
     def forward(
-        self, levels: list[torch.Tensor], size: tuple[int, int]
+        self, levels: list[torch.Tensor], size: tuple[int, int], *, sides: bool = True
     ) -> tuple[torch.Tensor, list[torch.Tensor]]:
+        """Return the fused logits and (if built and ``sides``) the side logits at ``size``."""
         parts = torch.split(self.fuse[0].weight, self.channels, dim=1)
         fused = None
         for feature, weight in zip(levels, parts, strict=True):
             projected = _resize(F.conv2d(self.dropout(feature), weight), size)
             fused = projected if fused is None else fused + projected
         logits = self.fuse[1:](fused)
-        sides = (
-            []
-            if self.sides is None
-            else [_resize(s(f), size) for s, f in zip(self.sides, levels, strict=True)]
-        )
-        return logits, sides
+        outputs = []
+        if sides and self.sides is not None:
+            outputs = [_resize(h(f), size) for h, f in zip(self.sides, levels, strict=True)]
+        return logits, outputs
 
 
 def _resize(x: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:

@@ -123,7 +123,7 @@ class UNet(nn.Module):
             levels.append(d)
         size = (self.pad_to, self.pad_to)
         if self.hypercolumn is not None:
-            logits, sides = self.hypercolumn(levels, size)
+            logits, sides = self.hypercolumn(levels, size, sides=self.training)
         else:
             logits = self.head(levels[-1])
             sides = []

@@ -84,3 +84,28 @@ def test_gradients_reach_the_stem(tiles: torch.Tensor) -> None:
     (logits.mean() + sum(s.mean() for s in sides)).backward()
     grad = model.encoder.conv1.weight.grad
     assert grad is not None and grad.abs().sum() > 0
+
+
+@pytest.mark.parametrize("name", ["unet_resnext50", "hyper_resnext50", "hyper_se_resnext50"])
+def test_resnext_variants_eval_shape(name: str, tiles: torch.Tensor) -> None:
+    model = build_model(name).eval()
+    with torch.no_grad():
+        assert model(tiles).shape == (1, 1, 101, 101)
+
+
+def test_flagship_train_mode(tiles: torch.Tensor) -> None:
+    model = build_model("hyper_se_resnext50", stem_stride=2)
+    logits, sides = model(tiles)
+    assert logits.shape == (1, 1, 101, 101) and len(sides) == 5
+
+
+def test_reflect_pad_centres_and_mirrors() -> None:
+    from seismic_salt.model.unet import reflect_pad
+
+    x = torch.arange(5.0).view(1, 1, 1, 5).expand(1, 1, 5, 5)
+    padded, (top, left) = reflect_pad(x, 9)
+    assert padded.shape == (1, 1, 9, 9) and (top, left) == (2, 2)
+    assert padded[0, 0, 0].tolist() == [2, 1, 0, 1, 2, 3, 4, 3, 2]
+    assert torch.equal(padded[..., top : top + 5, left : left + 5], x)
+    tiny, _ = reflect_pad(torch.ones(1, 1, 2, 3), 128)
+    assert tiny.shape == (1, 1, 128, 128) and bool((tiny == 1).all())
