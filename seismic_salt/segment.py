@@ -600,6 +600,8 @@ def segment_to_zarr(
     attrs = _provenance(source, volume, ref, settings)
     scaling = plan_store(output, volume, attrs, ref, settings, resume=resume, overwrite=overwrite)
     jobs = pending_jobs(output, volume, source, options, ref, settings, scaling)
+    if not jobs:
+        return output  # already complete
     label = f"segment {output.name}"
     with Progress(sum(len(j) for j in jobs), label, progress, "block") as bar:
         for batch in jobs:

@@ -222,13 +222,23 @@ Predictor = Callable[[np.ndarray], np.ndarray]
 """Maps patches ``[N, tile, tile]`` to predictions of the same shape."""
 
 
-def predict_sections(sections: np.ndarray, predictor: Predictor, splitter: Splitter) -> np.ndarray:
-    """Predict a stack of equally shaped sections through one batched predictor call.
+def predict_sections(
+    sections: np.ndarray,
+    predictor: Predictor,
+    splitter: Splitter,
+    max_patches: int = 512,
+) -> np.ndarray:
+    """Predict a stack of equally shaped sections, batching patches across sections.
+
+    Patches of consecutive sections are gathered into one predictor call of at most
+    ``max_patches`` patches (at least one section's worth), so small sections still
+    fill the model's batches and large ones keep memory bounded.
 
     Args:
         sections: ``[S, rows, cols]`` array (no NaN: fill them before).
         predictor: Callable mapping patches ``[N, tile, tile]`` to predictions.
         splitter: How to cut the sections.
+        max_patches: Most patches per predictor call (when a section has fewer).
 
     Returns:
         ``float32`` array ``[S, rows, cols]`` of blended predictions.
@@ -239,19 +249,21 @@ def predict_sections(sections: np.ndarray, predictor: Predictor, splitter: Split
     sections = np.asarray(sections)
     if sections.ndim != 3:
         raise DataError(f"sections must be a 3D stack [S, rows, cols], got {sections.shape}")
-    pieces = [splitter.split(section) for section in sections]
-    if not pieces:
-        return np.zeros(sections.shape, dtype=np.float32)
-    patches = np.concatenate([p for p, _ in pieces])
-    predictions = np.asarray(predictor(patches))
-    if predictions.shape != patches.shape:
-        raise DataError(
-            f"the predictor returned shape {predictions.shape} for patches {patches.shape}"
-        )
     out = np.empty(sections.shape, dtype=np.float32)
-    per_section = len(pieces[0][1])
-    for index, (_, origins) in enumerate(pieces):
-        merger = Merger(sections.shape[1:], splitter)
-        merger.aggregate(predictions[index * per_section : (index + 1) * per_section], origins)
-        out[index] = merger.finalize()
+    if len(sections) == 0:
+        return out
+    origins = splitter.origins(sections.shape[1:])
+    per_call = max(1, max_patches // len(origins))
+    for first in range(0, len(sections), per_call):
+        group = sections[first : first + per_call]
+        patches = np.concatenate([splitter.split(section)[0] for section in group])
+        predictions = np.asarray(predictor(patches))
+        if predictions.shape != patches.shape:
+            raise DataError(
+                f"the predictor returned shape {predictions.shape} for patches {patches.shape}"
+            )
+        for index, chunk in enumerate(np.split(predictions, len(group))):
+            merger = Merger(sections.shape[1:], splitter)
+            merger.aggregate(chunk, origins)
+            out[first + index] = merger.finalize()
     return out

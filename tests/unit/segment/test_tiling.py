@@ -65,3 +65,19 @@ def test_merger_checks_shapes():
     merger = Merger((50, 50), Splitter())
     with pytest.raises(DataError, match="predictions"):
         merger.aggregate(np.zeros((1, 50, 50)), np.zeros((1, 2), int))
+
+
+@pytest.mark.parametrize("max_patches", [1, 5, 512])
+def test_sections_are_batched_in_bounded_calls(max_patches):
+    sections = np.random.default_rng(2).normal(size=(5, 130, 90)).astype("float32")
+    calls = []
+
+    def predictor(patches):
+        calls.append(len(patches))
+        return patches
+
+    out = predict_sections(sections, predictor, Splitter(stride=50), max_patches=max_patches)
+    np.testing.assert_allclose(out, sections, atol=1e-6)
+    per_section = len(Splitter(stride=50).origins((130, 90)))
+    assert sum(calls) == 5 * per_section
+    assert max(calls) <= max(max_patches, per_section)
