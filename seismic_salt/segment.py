@@ -258,12 +258,11 @@ def predict_block(
         dead |= ~np.asarray(live, dtype=bool)
     invalid = dead[..., None] | ~np.isfinite(block)
     filled = np.where(invalid, 0.0, scaling.apply(np.nan_to_num(block))).astype(np.float32)
-    if orientation == "inline":
-        sections = filled.transpose(0, 2, 1)
-        out = predict_sections(sections, predictor, splitter).transpose(0, 2, 1)
-    else:
-        sections = filled.transpose(1, 2, 0)
-        out = predict_sections(sections, predictor, splitter).transpose(2, 0, 1)
+    order = (0, 2, 1) if orientation == "inline" else (1, 2, 0)
+    back = (0, 2, 1) if orientation == "inline" else (2, 0, 1)
+    sections = filled.transpose(order)
+    mask = np.broadcast_to(invalid, block.shape).transpose(order)
+    out = predict_sections(sections, predictor, splitter, invalid=mask).transpose(back)
     return np.where(invalid, np.nan, out).astype(np.float32)
 
 

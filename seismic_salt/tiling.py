@@ -227,18 +227,23 @@ def predict_sections(
     predictor: Predictor,
     splitter: Splitter,
     max_patches: int = 512,
+    invalid: np.ndarray | None = None,
 ) -> np.ndarray:
     """Predict a stack of equally shaped sections, batching patches across sections.
 
     Patches of consecutive sections are gathered into one predictor call of at most
     ``max_patches`` patches (at least one section's worth), so small sections still
-    fill the model's batches and large ones keep memory bounded.
+    fill the model's batches and large ones keep memory bounded. Patches made only of
+    ``invalid`` pixels (dead traces, outside an irregular survey) are not predicted:
+    every pixel they cover is masked by the caller anyway.
 
     Args:
         sections: ``[S, rows, cols]`` array (no NaN: fill them before).
         predictor: Callable mapping patches ``[N, tile, tile]`` to predictions.
         splitter: How to cut the sections.
         max_patches: Most patches per predictor call (when a section has fewer).
+        invalid: Optional bool mask of ``sections``' shape; patches entirely invalid
+            are skipped (their pixels come out 0 and must be masked by the caller).
 
     Returns:
         ``float32`` array ``[S, rows, cols]`` of blended predictions.
@@ -257,11 +262,19 @@ def predict_sections(
     for first in range(0, len(sections), per_call):
         group = sections[first : first + per_call]
         patches = np.concatenate([splitter.split(section)[0] for section in group])
-        predictions = np.asarray(predictor(patches))
-        if predictions.shape != patches.shape:
-            raise DataError(
-                f"the predictor returned shape {predictions.shape} for patches {patches.shape}"
-            )
+        keep = np.ones(len(patches), dtype=bool)
+        if invalid is not None:
+            masks = [splitter.split(mask)[0] for mask in invalid[first : first + per_call]]
+            keep = ~np.concatenate(masks).all(axis=(1, 2))
+        predictions = np.zeros(patches.shape, dtype=np.float32)
+        if keep.any():
+            predicted = np.asarray(predictor(patches[keep]))
+            if predicted.shape != patches[keep].shape:
+                raise DataError(
+                    f"the predictor returned shape {predicted.shape} for patches "
+                    f"{patches[keep].shape}"
+                )
+            predictions[keep] = predicted
         for index, chunk in enumerate(np.split(predictions, len(group))):
             merger = Merger(sections.shape[1:], splitter)
             merger.aggregate(chunk, origins)

@@ -96,3 +96,12 @@ def test_bad_settings_are_refused(echo_model, options, match, make_volume):
 def test_wrong_dims_are_refused(echo_model, make_volume):
     with pytest.raises(DataError, match="dims"):
         segment(make_volume(1, 5, 5).rename(sample="time"), echo_model)
+
+
+def test_volume_with_a_dead_half_skips_its_tiles(echo_model, make_volume, sigmoid):
+    volume = make_volume(2, 300, 40)
+    volume[:, 150:] = np.nan  # outside an irregular survey
+    out = segment(volume, echo_model, device="cpu").compute().values
+    assert np.isnan(out[:, 150:]).all()
+    clean = sigmoid(Normalisation.fit(volume).apply(np.nan_to_num(volume.values)))
+    np.testing.assert_allclose(out[:, :150], clean[:, :150], atol=2e-6)

@@ -81,3 +81,19 @@ def test_sections_are_batched_in_bounded_calls(max_patches):
     per_section = len(Splitter(stride=50).origins((130, 90)))
     assert sum(calls) == 5 * per_section
     assert max(calls) <= max(max_patches, per_section)
+
+
+def test_patches_that_are_all_invalid_are_not_predicted():
+    section = np.random.default_rng(3).normal(size=(1, 101, 400)).astype("float32")
+    invalid = np.zeros(section.shape, bool)
+    invalid[:, :, 250:] = True  # no live trace there: the last patches see none
+    seen = []
+
+    def predictor(patches):
+        seen.append(len(patches))
+        return patches
+
+    splitter = Splitter(stride=50)
+    out = predict_sections(section, predictor, splitter, invalid=invalid)
+    assert seen[0] < len(splitter.origins((101, 400)))
+    np.testing.assert_allclose(out[~invalid], section[~invalid], atol=1e-6)
