@@ -203,17 +203,37 @@ def make_predictor(ref: ModelRef, settings: Settings) -> Callable[[np.ndarray], 
     return predictor
 
 
-def resolve_precision(ref: ModelRef, settings: Settings) -> Settings:
+def resolve_precision(ref: ModelRef, settings: Settings, stored: str | None = None) -> Settings:
     """Replace ``precision="auto"`` by what the model package chooses for this device.
+
+    Args:
+        ref: The model.
+        settings: Settings with the requested precision.
+        stored: The precision an interrupted run used; ``"auto"`` keeps it, so a resumed
+            run does not depend on a new speed measurement.
 
     Raises:
         DataError: If bf16 is asked on a device without it.
     """
     from seismic_salt.model.precision import choose_precision
 
+    if settings.precision == "auto" and stored in ("fp32", "bf16"):
+        return Settings(**{**settings.__dict__, "precision": stored})
     device = _resolve_device(settings.device)
     chosen = choose_precision(get_model(ref, device), device, settings.precision)
     return Settings(**{**settings.__dict__, "precision": chosen})
+
+
+def _stored_precision(output: Path) -> str | None:
+    """Return the precision recorded in an existing store, if any."""
+    if not _looks_like_store(output):
+        return None
+    from seismic_salt.io.zarr import read_attrs
+
+    try:
+        return json.loads(read_attrs(output).get("parameters", "{}")).get("precision")
+    except ValueError:
+        return None
 
 
 def _normalisation_contract(ref: ModelRef, settings: Settings) -> dict[str, Any] | None:
@@ -594,8 +614,9 @@ def segment_to_zarr(
     options = tuple(sorted((open_options or {}).items()))
     volume = _check_volume(open_source(source, options))
     ref = resolve_model(model)
-    settings = resolve_precision(ref, settings)
     output = Path(output)
+    stored = _stored_precision(output) if resume and not overwrite else None
+    settings = resolve_precision(ref, settings, stored)
     attrs = _provenance(source, volume, ref, settings)
     scaling = plan_store(output, volume, attrs, ref, settings, resume=resume, overwrite=overwrite)
     jobs = pending_jobs(output, volume, source, options, ref, settings, scaling)

@@ -55,4 +55,3 @@ def sigmoid():
 @pytest.fixture
 def echo_model():
     return AmplitudeLogit()
-

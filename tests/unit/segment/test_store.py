@@ -116,3 +116,14 @@ def test_encode_decode_round_trip():
     np.testing.assert_array_equal(codes, [0, 127, 254, 255, 254, 0])
     np.testing.assert_allclose(store.decode(codes)[:3], [0, 127 / 254, 1])
     assert np.isnan(store.decode(codes)[3])
+
+
+def test_resume_with_auto_precision_keeps_the_stored_one(tmp_path, volume, echo_model, monkeypatch):
+    import seismic_salt.model.precision as precision
+
+    path = tmp_path / "salt.zarr"
+    monkeypatch.setattr(precision, "choose_precision", lambda model, device, requested: "bf16")
+    run(volume, path, echo_model, precision="auto")
+    assert json.loads(store.read_attrs(path)["parameters"])["precision"] == "bf16"
+    monkeypatch.setattr(precision, "choose_precision", lambda model, device, requested: "fp32")
+    run(volume, path, echo_model, precision="auto")  # no "another parameters" error
