@@ -193,3 +193,23 @@ def test_killed_run_resumes_to_the_same_cube(inputs, reference, tmp_path):
         store.open_store(output)["salt_probability"].values,
         store.open_store(reference)["salt_probability"].values,
     )
+
+
+@pytest.mark.slow
+@pytest.mark.shared
+@pytest.mark.parametrize("name", ["f3.sgy", "small-lsb.sgy"])
+def test_real_files_segment_to_their_own_shape(inputs, tmp_path, name):
+    from seismic_salt.io.segy import open_segy
+
+    shared = Path(__file__).resolve().parents[2].parent / "shared" / "segy-samples" / name
+    if not shared.exists():
+        pytest.skip(f"{shared} is absent: the shared data sets sit beside the checkout")
+    _, model = inputs
+    output = tmp_path / "real.zarr"
+    result = CliRunner().invoke(cli, segment_args(shared, output, model, "--stride", "101"))
+    assert result.exit_code == 0, result.output
+    source = open_segy(shared)
+    ds = xr.open_zarr(output)
+    assert ds["salt_probability"].shape == source["amplitude"].shape
+    np.testing.assert_array_equal(ds["inline"].values, source["inline"].values)
+    assert ds.attrs["complete"] is True
