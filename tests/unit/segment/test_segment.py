@@ -105,3 +105,12 @@ def test_volume_with_a_dead_half_skips_its_tiles(echo_model, make_volume, sigmoi
     assert np.isnan(out[:, 150:]).all()
     clean = sigmoid(Normalisation.fit(volume).apply(np.nan_to_num(volume.values)))
     np.testing.assert_allclose(out[:, :150], clean[:, :150], atol=2e-6)
+
+
+def test_package_level_segment_is_callable(echo_model, make_volume):
+    import seismic_salt
+    from seismic_salt import segment as exported
+
+    cube = make_volume(1, 10, 10)
+    for fn in (exported, seismic_salt.segment):
+        assert fn(cube, echo_model, device="cpu").shape == cube.shape
