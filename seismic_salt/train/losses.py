@@ -58,7 +58,7 @@ def _flat(logits: torch.Tensor, target: torch.Tensor) -> tuple[torch.Tensor, tor
 def _lovasz_rows(logits: torch.Tensor, labels: torch.Tensor, hinge: str) -> torch.Tensor:
     signs = 2.0 * labels - 1.0
     errors = 1.0 - logits * signs
-    errors_sorted, order = torch.sort(errors, dim=-1, descending=True)
+    errors_sorted, order = torch.sort(errors, dim=-1, descending=True, stable=True)
     gt_sorted = torch.gather(labels, -1, order)
     grad = lovasz_grad(gt_sorted)
     if hinge == "relu":

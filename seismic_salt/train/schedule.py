@@ -19,7 +19,6 @@ class Recipe:
     """Schedule of one training run.
 
     Attributes:
-        epochs: Total epochs.
         lr: Peak learning rate (AdamW).
         min_lr: Learning rate at the bottom of each cosine cycle.
         bce_epochs: Epochs of the BCE warm-up phase (one cosine cycle).
@@ -28,7 +27,6 @@ class Recipe:
         deep_supervision_weight: Weight of each side output's loss.
     """
 
-    epochs: int = 40
     lr: float = 2e-3
     min_lr: float = 1e-5
     bce_epochs: int = 10

@@ -34,7 +34,7 @@ def test_same_seed_same_augmentation():
 
 
 def test_recipe_warms_up_then_restarts():
-    recipe = Recipe(epochs=30, lr=1e-3, min_lr=0, bce_epochs=10, cycle_epochs=10)
+    recipe = Recipe(lr=1e-3, min_lr=0, bce_epochs=10, cycle_epochs=10)
     assert recipe.loss_weights(0) == (1.0, 0.0)
     assert recipe.loss_weights(10)[1] == 1.0
     assert recipe.learning_rate(0, 0.0) == 0.0  # linear warm-up from zero

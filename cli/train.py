@@ -1,0 +1,194 @@
+"""``seismic-salt train``, ``evaluate`` and ``predict-tiles``: the Kaggle-format workflow."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+_existing_dir = click.Path(exists=True, file_okay=False, path_type=Path)
+
+
+@click.command()
+@click.argument("data_dir", type=_existing_dir)
+@click.option(
+    "--output",
+    "-o",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="Best model (.safetensors; JSON written beside it).",
+)
+@click.option(
+    "--model", default="hyper_resnet34_fast", show_default=True, help="Registered architecture."
+)
+@click.option("--epochs", default=40, show_default=True, type=click.IntRange(min=1))
+@click.option("--batch-size", default=16, show_default=True, type=click.IntRange(min=1))
+@click.option("--folds", default=5, show_default=True, type=click.IntRange(min=2))
+@click.option(
+    "--fold",
+    default=0,
+    show_default=True,
+    type=click.IntRange(min=0),
+    help="Held-out validation fold.",
+)
+@click.option("--lr", default=2e-3, show_default=True, type=float, help="Peak learning rate.")
+@click.option(
+    "--bce-epochs",
+    default=10,
+    show_default=True,
+    type=click.IntRange(min=0),
+    help="Epochs of BCE warm-up before Lovász hinge.",
+)
+@click.option(
+    "--cycle-epochs",
+    default=10,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Length of each cosine cycle (snapshot) after the warm-up.",
+)
+@click.option(
+    "--device", default="auto", show_default=True, type=click.Choice(["auto", "cpu", "cuda"])
+)
+@click.option(
+    "--precision", default="auto", show_default=True, type=click.Choice(["auto", "fp32", "bf16"])
+)
+@click.option(
+    "--encoder-weights",
+    type=click.Path(exists=True, dir_okay=False),
+    help="Local ImageNet weights (.pth or .safetensors) for the encoder.",
+)
+@click.option(
+    "--resume",
+    type=click.Path(path_type=Path),
+    help="Continue from a training state (<output>.state.safetensors).",
+)
+@click.option("--seed", default=0, show_default=True, type=int)
+@click.option("--max-steps-per-epoch", type=click.IntRange(min=1), hidden=True)
+@click.option("--checkpoint-every", default=50, type=click.IntRange(min=1), hidden=True)
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar or epoch lines.")
+def train(
+    data_dir: Path,
+    output: Path,
+    model: str,
+    epochs: int,
+    batch_size: int,
+    folds: int,
+    fold: int,
+    lr: float,
+    bce_epochs: int,
+    cycle_epochs: int,
+    device: str,
+    precision: str,
+    encoder_weights: str | None,
+    resume: Path | None,
+    seed: int,
+    max_steps_per_epoch: int | None,
+    checkpoint_every: int,
+    quiet: bool,
+) -> None:
+    """Train a salt model on DATA_DIR in Kaggle's TGS layout (train/images, train/masks)."""
+    from seismic_salt.train.loop import TrainConfig
+    from seismic_salt.train.loop import train as run_training
+    from seismic_salt.train.schedule import Recipe
+
+    config = TrainConfig(
+        model=model,
+        epochs=epochs,
+        batch_size=batch_size,
+        folds=folds,
+        fold=fold,
+        seed=seed,
+        device=device,
+        precision=precision,
+        recipe=Recipe(lr=lr, bce_epochs=bce_epochs, cycle_epochs=cycle_epochs),
+        encoder_weights=encoder_weights,
+        max_steps_per_epoch=max_steps_per_epoch,
+        checkpoint_every=checkpoint_every,
+    )
+    summary = run_training(
+        data_dir,
+        output,
+        config,
+        resume=resume,
+        overrides=_given_settings(click.get_current_context()),
+        progress=not quiet,
+        log=(lambda _line: None) if quiet else (lambda line: click.echo(line, err=True)),
+    )
+    click.echo(json.dumps(summary, indent=2))
+
+
+# CLI options that are not run settings
+_NOT_SETTINGS = {"data_dir", "output", "resume", "quiet"}
+_RECIPE_OPTIONS = {"lr", "bce_epochs", "cycle_epochs"}
+
+
+def _given_settings(ctx: click.Context) -> dict:
+    """Settings the user typed (not defaults): what a resumed run is asked to change."""
+    given = {}
+    for name, value in ctx.params.items():
+        if name in _NOT_SETTINGS:
+            continue
+        if ctx.get_parameter_source(name) is click.core.ParameterSource.DEFAULT:
+            continue
+        given["recipe" if name in _RECIPE_OPTIONS else name] = value
+    return given
+
+
+@click.command()
+@click.argument("data_dir", type=_existing_dir)
+@click.option("--model", default="default", show_default=True, help="Bundled name or path.")
+@click.option("--folds", type=click.IntRange(min=2), help="Score one fold of this split ...")
+@click.option("--fold", type=click.IntRange(min=0), help="... this one (as in training).")
+@click.option("--seed", default=0, show_default=True, type=int, help="Fold seed of training.")
+@click.option("--tta/--no-tta", default=True, show_default=True, help="Horizontal-flip TTA.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def evaluate(
+    data_dir: Path,
+    model: str,
+    folds: int | None,
+    fold: int | None,
+    seed: int,
+    tta: bool,
+    as_json: bool,
+) -> None:
+    """Score a model on labelled tiles in Kaggle's layout (Kaggle score, IoU, empty accuracy)."""
+    from seismic_salt.train.evaluate import evaluate as run_evaluation
+
+    result = run_evaluation(data_dir, model, folds=folds, fold=fold, seed=seed, tta=tta)
+    if as_json:
+        click.echo(json.dumps(result))
+        return
+    click.echo(f"tiles           {result['n_tiles']}")
+    click.echo(f"Kaggle score    {result['score']:.4f}")
+    click.echo(f"IoU (salt)      {result['iou']:.4f}")
+    click.echo(f"empty accuracy  {result['empty_accuracy']:.4f}")
+    click.echo(
+        f"threshold       {result['threshold']:.2f}  (min salt pixels {result['min_salt_pixels']})"
+    )
+
+
+@click.command("predict-tiles")
+@click.argument("images_dir", type=_existing_dir)
+@click.option(
+    "--depths",
+    type=click.Path(path_type=Path),
+    help="Kaggle's depths.csv (checked; the model does not use absolute depth).",
+)
+@click.option(
+    "--output",
+    "-o",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="Submission CSV (id,rle_mask).",
+)
+@click.option("--model", default="default", show_default=True, help="Bundled name or path.")
+@click.option("--tta/--no-tta", default=True, show_default=True, help="Horizontal-flip TTA.")
+def predict_tiles(
+    images_dir: Path, depths: Path | None, output: Path, model: str, tta: bool
+) -> None:
+    """Write a Kaggle submission for every PNG tile in IMAGES_DIR."""
+    from seismic_salt.train.evaluate import write_submission
+
+    rows = write_submission(images_dir, output, model, depths=depths, tta=tta)
+    click.echo(f"wrote {rows} rows to {output}", err=True)

@@ -1,0 +1,123 @@
+"""Scoring a model on labelled tiles and writing Kaggle submissions.
+
+Both use the model's own post-processing from its JSON config (probability threshold and
+the minimum salt area below which a tile is called empty), chosen on its validation fold
+during training.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from seismic_salt.errors import DataError
+from seismic_salt.train.datasets import TileSet, load_images, load_tgs, read_depths
+
+
+def _postprocessing(model: Any) -> tuple[float, int]:
+    output = model.config.get("output", {})
+    return float(output.get("threshold", 0.5)), int(output.get("min_salt_pixels", 0))
+
+
+def predict_masks(
+    model: Any,
+    tiles: TileSet,
+    *,
+    tta: bool = True,
+    device: str = "cpu",
+    batch_size: int = 32,
+) -> np.ndarray:
+    """Predict boolean salt masks ``[N, 101, 101]`` with the model's post-processing."""
+    from seismic_salt.model.predict import predict_tiles
+    from seismic_salt.train.loop import postprocess
+
+    probability = predict_tiles(
+        model, tiles.amplitude, batch_size=batch_size, device=device, tta=tta
+    )
+    return postprocess(probability, *_postprocessing(model))
+
+
+def evaluate(
+    data_dir: Path,
+    model: str | Path = "default",
+    *,
+    folds: int | None = None,
+    fold: int | None = None,
+    seed: int = 0,
+    tta: bool = True,
+    device: str = "cpu",
+) -> dict[str, Any]:
+    """Score a model on a Kaggle-layout directory, or on one fold of it.
+
+    Args:
+        data_dir: Directory with ``train/images`` and ``train/masks``.
+        model: Bundled name or checkpoint path.
+        folds: Split into this many coverage-stratified folds (as ``train`` does) ...
+        fold: ... and score only this one. Both ``None``: score every tile.
+        seed: The fold seed used in training.
+        tta: Average with horizontally flipped predictions.
+        device: Torch device.
+
+    Returns:
+        ``score`` (Kaggle), ``iou`` (mean on tiles with salt), ``empty_accuracy``,
+        ``n_tiles``, ``threshold`` and ``min_salt_pixels`` used.
+    """
+    from seismic_salt.model.checkpoint import load_model
+    from seismic_salt.train.datasets import stratified_folds
+    from seismic_salt.train.loop import score_masks
+
+    loaded = load_model(model, device=device)
+    tiles = load_tgs(Path(data_dir))
+    if (folds is None) != (fold is None):
+        raise DataError("give both --folds and --fold to score one fold, or neither")
+    if folds is not None:
+        if not 0 <= fold < folds:
+            raise DataError(f"--fold must be in 0..{folds - 1}, got {fold}")
+        tiles = tiles.subset(np.flatnonzero(stratified_folds(tiles.mask, folds, seed) == fold))
+    masks = predict_masks(loaded, tiles, tta=tta, device=device)
+    threshold, min_pixels = _postprocessing(loaded)
+    return dict(
+        score_masks(masks, tiles.mask),
+        n_tiles=len(tiles),
+        threshold=threshold,
+        min_salt_pixels=min_pixels,
+    )
+
+
+def write_submission(
+    images_dir: Path,
+    output: Path,
+    model: str | Path = "default",
+    *,
+    depths: Path | None = None,
+    tta: bool = True,
+    device: str = "cpu",
+) -> int:
+    """Write a Kaggle submission CSV (``id,rle_mask``, one row per PNG).
+
+    ``depths`` is checked (Kaggle ships it beside the images) but does not enter the
+    model: its depth channels are a ramp within each tile (see docs/model.md).
+
+    Returns:
+        The number of rows written.
+    """
+    from seismic_salt.model.checkpoint import load_model
+    from seismic_salt.train.metrics import rle_encode
+
+    read_depths(depths)
+    loaded = load_model(model, device=device)
+    tiles = load_images(Path(images_dir))
+    masks = predict_masks(loaded, tiles, tta=tta, device=device)
+    output = Path(output)
+    tmp = output.with_name(output.name + ".tmp")
+    with tmp.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["id", "rle_mask"])
+        for tile_id, mask in zip(tiles.ids, masks, strict=True):
+            writer.writerow([tile_id, rle_encode(mask)])
+    os.replace(tmp, output)
+    return len(tiles)

@@ -1,0 +1,179 @@
+"""Training, evaluation and submission on tiny generated tiles (CPU, seconds)."""
+
+import csv
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+import torch
+from click.testing import CliRunner
+from safetensors.torch import load_file
+from seismic_salt_cli.main import cli
+from tgs_factory import write_tgs
+
+from seismic_salt.model import build_model
+from seismic_salt.model.checkpoint import save_model
+from seismic_salt.model.inputs import tile_channels
+from seismic_salt.train.loop import _train_step
+
+TINY = [
+    "--model",
+    "hyper_resnet34_fast",
+    "--batch-size",
+    "4",
+    "--folds",
+    "4",
+    "--fold",
+    "0",
+    "--epochs",
+    "2",
+    "--bce-epochs",
+    "1",
+    "--cycle-epochs",
+    "1",
+    "--max-steps-per-epoch",
+    "3",
+    "--checkpoint-every",
+    "1",
+    "--precision",
+    "fp32",
+    "--device",
+    "cpu",
+    "--quiet",
+]
+
+
+def test_a_few_steps_lower_the_loss():
+    torch.manual_seed(0)
+    model = build_model("hyper_resnet34_fast").train()
+    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3)
+    amplitude = torch.rand(4, 101, 101) * 2 - 1
+    target = (amplitude > 0.2).float()[:, None]
+    inputs = tile_channels(amplitude)
+    losses = [
+        _train_step(model, optimizer, inputs, target, 1.0, 0.0, 0.1, "fp32") for _ in range(10)
+    ]
+    assert np.mean(losses[-3:]) < 0.85 * losses[0]
+
+
+def _run_train(data, output, *extra):
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "seismic_salt_cli.main",
+            "train",
+            str(data),
+            "--output",
+            str(output),
+            *TINY,
+            *extra,
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+
+
+def test_killed_run_resumes_to_the_same_weights(tmp_path):
+    data = write_tgs(tmp_path / "tgs", n=24)
+    whole = tmp_path / "whole" / "model.safetensors"
+    assert _run_train(data, whole).wait(timeout=600) == 0
+
+    part = tmp_path / "part" / "model.safetensors"
+    state = part.with_name("model.state.safetensors")
+    process = _run_train(data, part)
+    deadline = time.monotonic() + 600
+    while not state.exists() and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    assert state.exists(), "the run never wrote a state to resume from"
+    from safetensors import safe_open
+
+    with safe_open(str(state), "pt") as handle:
+        print("killed at", handle.metadata()["seismic_salt_training_state"][:80])
+    resumed = _run_train(data, part, "--resume", str(state))
+    assert resumed.wait(timeout=600) == 0, resumed.stderr.read().decode()
+
+    final_whole = load_file(str(whole.with_name("model.state.safetensors")))
+    final_part = load_file(str(state))
+    assert final_whole.keys() == final_part.keys()
+    for key in final_whole:
+        assert torch.equal(final_whole[key], final_part[key]), key
+    rows = list(csv.DictReader(open(part.with_name("model.log.csv"))))
+    assert [r["epoch"] for r in rows] == ["1", "2"]
+
+
+def _independent_score(submission, masks_dir):
+    """Kaggle's metric from the CSV, written apart from seismic_salt.train.metrics."""
+    scores = []
+    for row in csv.DictReader(open(submission)):
+        flat = np.zeros(101 * 101, bool)
+        numbers = [int(v) for v in row["rle_mask"].split()]
+        for start, length in zip(numbers[::2], numbers[1::2], strict=False):
+            flat[start - 1 : start - 1 + length] = True
+        predicted = flat.reshape(101, 101, order="F")
+        from PIL import Image
+
+        true = np.asarray(Image.open(masks_dir / f"{row['id']}.png")) > 0
+        if not true.any():
+            scores.append(float(not predicted.any()))
+            continue
+        iou = (predicted & true).sum() / (predicted | true).sum()
+        scores.append(np.mean([iou > t for t in np.arange(0.5, 1.0, 0.05)]))
+    return float(np.mean(scores))
+
+
+def test_submission_scores_like_evaluate(tmp_path):
+    data = write_tgs(tmp_path / "tgs", n=8)
+    torch.manual_seed(1)
+    model_path = save_model(
+        build_model("hyper_resnet34_fast"), tmp_path / "m.safetensors", threshold=0.5
+    )
+    runner = CliRunner()
+    result = runner.invoke(cli, ["evaluate", str(data), "--model", str(model_path), "--json"])
+    assert result.exit_code == 0, result.output
+    import json
+
+    evaluated = json.loads(result.output)
+    submission = tmp_path / "submission.csv"
+    result = runner.invoke(
+        cli,
+        [
+            "predict-tiles",
+            str(data / "train" / "images"),
+            "--depths",
+            str(data / "depths.csv"),
+            "--output",
+            str(submission),
+            "--model",
+            str(model_path),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(open(submission)))
+    assert [r["id"] for r in rows] == [f"t{i}" for i in range(8)]
+    assert _independent_score(submission, data / "train" / "masks") == pytest.approx(
+        evaluated["score"]
+    )
+
+
+def test_train_on_a_missing_layout_is_one_line(tmp_path):
+    result = CliRunner().invoke(cli, ["train", str(tmp_path), "--output", str(tmp_path / "m")])
+    assert result.exit_code == 2
+    assert "Kaggle's TGS layout" in result.output and "Traceback" not in result.output
+
+
+def test_corrupt_resume_state_is_refused(tmp_path):
+    data = write_tgs(tmp_path / "tgs", n=8)
+    bad = tmp_path / "bad.state.safetensors"
+    bad.write_bytes(b"\x00" * 100)
+    result = CliRunner().invoke(
+        cli, ["train", str(data), "--output", str(tmp_path / "m"), "--resume", str(bad), *TINY]
+    )
+    assert result.exit_code == 2
+    assert "training state" in result.output
