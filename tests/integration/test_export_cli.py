@@ -7,6 +7,7 @@ import pytest
 import segyio
 import xarray as xr
 from click.testing import CliRunner
+
 from seismic_salt_cli.main import cli
 
 SHAPE = (4, 20, 32)

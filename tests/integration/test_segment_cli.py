@@ -14,9 +14,9 @@ import numpy as np
 import pytest
 import xarray as xr
 from click.testing import CliRunner
-from seismic_salt_cli.main import cli
 
 from seismic_salt.io import zarr as store
+from seismic_salt_cli.main import cli
 
 N_IL, N_XL, N_SMP = 6, 120, 110
 DEAD = (3, 7)  # (inline position, crossline position) of an all-zero trace

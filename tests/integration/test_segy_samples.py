@@ -10,11 +10,11 @@ import numpy as np
 import pytest
 import segyio
 from click.testing import CliRunner
-from seismic_salt_cli.main import cli
 
 from seismic_salt.errors import GeometryError, SegyError
 from seismic_salt.io.layout import read_header_fields, read_layout
 from seismic_salt.io.segy import open_segy
+from seismic_salt_cli.main import cli
 
 try:  # pytest's pythonpath holds tests/ (importlib mode)
     from conftest import shared_path

@@ -12,13 +12,13 @@ import pytest
 import torch
 from click.testing import CliRunner
 from safetensors.torch import load_file
-from seismic_salt_cli.main import cli
 from tgs_factory import write_tgs
 
 from seismic_salt.model import build_model
 from seismic_salt.model.checkpoint import save_model
 from seismic_salt.model.inputs import tile_channels
 from seismic_salt.train.loop import _train_step
+from seismic_salt_cli.main import cli
 
 TINY = [
     "--model",

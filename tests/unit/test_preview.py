@@ -40,6 +40,7 @@ def test_out_of_range(volume):
 
 def test_preview_cli_on_segy(tmp_path):
     from click.testing import CliRunner
+
     from seismic_salt_cli.main import cli
 
     runner = CliRunner()

@@ -5,9 +5,9 @@ import numpy as np
 import pytest
 import xarray as xr
 from click.testing import CliRunner
-from seismic_salt_cli.main import cli
 
 from seismic_salt.info import describe, format_summary
+from seismic_salt_cli.main import cli
 
 KEYS = {"dims", "inline", "crossline", "sample", "sample_unit", "sample_interval", "format",
         "byte_order", "live_fraction", "corners", "amplitude_percentiles"}  # fmt: skip
