@@ -26,7 +26,7 @@ __all__ = [
 _LAZY = {
     "open_segy": "seismic_salt.io.segy",
     "to_segy": "seismic_salt.io.segy",
-    "segment": "seismic_salt.segment",
+    "segment": "seismic_salt.pipeline",
     "load_model": "seismic_salt.model.checkpoint",
 }
 

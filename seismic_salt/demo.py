@@ -93,8 +93,8 @@ def run_demo(
     from seismic_salt import export
     from seismic_salt.io.segy import to_segy
     from seismic_salt.model.checkpoint import load_model
+    from seismic_salt.pipeline import segment_to_zarr
     from seismic_salt.preview import preview
-    from seismic_salt.segment import segment_to_zarr
     from seismic_salt.synthetic import make_volume
 
     directory = prepare_directory(directory, overwrite)

@@ -7,7 +7,7 @@ import pytest
 import xarray as xr
 
 from seismic_salt.io import zarr as store
-from seismic_salt.segment import segment_to_zarr
+from seismic_salt.pipeline import segment_to_zarr
 
 pytest.importorskip("distributed")
 

@@ -3,7 +3,7 @@ import pytest
 
 from seismic_salt.errors import DataError
 from seismic_salt.normalize import Normalisation
-from seismic_salt.segment import segment
+from seismic_salt.pipeline import segment
 
 
 @pytest.fixture

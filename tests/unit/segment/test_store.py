@@ -4,10 +4,10 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from seismic_salt import segment as pipeline
+from seismic_salt import pipeline
 from seismic_salt.errors import StoreError
 from seismic_salt.io import zarr as store
-from seismic_salt.segment import segment, segment_to_zarr
+from seismic_salt.pipeline import segment, segment_to_zarr
 
 
 @pytest.fixture

@@ -26,8 +26,6 @@ from __future__ import annotations
 
 import json
 import os
-import sys
-import types
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -803,18 +801,3 @@ def _client(scheduler: str | None, workers: int | None) -> Iterator[Any]:
         Client(cluster) as client,
     ):
         yield client
-
-
-class _CallableModule(types.ModuleType):
-    """This module, callable as :func:`segment`.
-
-    The package exports the function ``segment`` under the same name as this module, and
-    importing a submodule binds the module to that name on the package, so ``from
-    seismic_salt import segment`` may give the module. Calling it runs the function.
-    """
-
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return segment(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule
