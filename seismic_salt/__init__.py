@@ -19,6 +19,7 @@ __all__ = [
     "load_model",
     "open_segy",
     "segment",
+    "segment_to_zarr",
     "to_segy",
 ]
 
@@ -27,6 +28,7 @@ _LAZY = {
     "open_segy": "seismic_salt.io.segy",
     "to_segy": "seismic_salt.io.segy",
     "segment": "seismic_salt.pipeline",
+    "segment_to_zarr": "seismic_salt.pipeline",
     "load_model": "seismic_salt.model.checkpoint",
 }
 
