@@ -8,7 +8,8 @@ as the pixels are added one by one to the set of mistakes, and dot them with the
 trains with in its last stage.
 
 All functions take logits ``[B, 1, H, W]`` (or ``[B, H, W]``) and a target of the same
-shape with values in {0, 1}, and return a scalar tensor.
+shape with values in {0, 1}, and return a scalar float32 tensor: half-precision logits
+(bf16 autocast) are promoted first, since the Jaccard terms count pixels.
 """
 
 from __future__ import annotations
@@ -52,7 +53,10 @@ def _flat(logits: torch.Tensor, target: torch.Tensor) -> tuple[torch.Tensor, tor
                 f"logits {tuple(logits.shape)} and target {tuple(target.shape)} differ in shape"
             )
     n = logits.shape[0]
-    return logits.reshape(n, -1), target.reshape(n, -1).to(logits.dtype)
+    # Always float32 (or float64): under bf16 autocast the logits arrive in bf16, whose
+    # 8-bit mantissa cannot count the salt pixels of a tile in the Jaccard cumsums.
+    dtype = torch.float64 if logits.dtype == torch.float64 else torch.float32
+    return logits.reshape(n, -1).to(dtype), target.reshape(n, -1).to(dtype)
 
 
 def _lovasz_rows(logits: torch.Tensor, labels: torch.Tensor, hinge: str) -> torch.Tensor:

@@ -129,3 +129,16 @@ def test_deep_supervision_uses_non_empty_images_for_sides() -> None:
     empty = torch.zeros_like(target)
     only_main = combined_loss(logits, empty)
     assert deep_supervision_loss((logits, sides), empty).item() == pytest.approx(only_main.item())
+
+
+def test_bf16_logits_are_promoted() -> None:
+    torch.manual_seed(3)
+    logits = torch.randn(2, 1, 101, 101)
+    target = (torch.rand(2, 1, 101, 101) > 0.3).float()
+    half = logits.to(torch.bfloat16).requires_grad_()
+    loss = combined_loss(half, target)
+    assert loss.dtype == torch.float32
+    reference = combined_loss(half.detach().float(), target)
+    assert loss.item() == pytest.approx(reference.item(), rel=1e-6)
+    loss.backward()
+    assert half.grad is not None and half.grad.dtype == torch.bfloat16
