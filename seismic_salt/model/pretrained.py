@@ -44,6 +44,20 @@ class EncoderLoadReport:
     ignored: list[str] = field(default_factory=list)
     adapted: list[str] = field(default_factory=list)
 
+    def summary(self) -> str:
+        """One line for logs, e.g. ``loaded 318 tensors; 2 classifier keys ignored``."""
+        parts = [f"loaded {len(self.loaded)} tensors"]
+        for label, keys in (
+            ("missing (left random)", self.missing),
+            ("unexpected", self.unexpected),
+            ("classifier keys ignored", self.ignored),
+            ("adapted", self.adapted),
+        ):
+            if keys:
+                shown = ", ".join(keys[:3]) + (", …" if len(keys) > 3 else "")
+                parts.append(f"{len(keys)} {label} ({shown})")
+        return "; ".join(parts)
+
 
 def _read_state(path: Path) -> dict[str, torch.Tensor]:
     import pickle
@@ -155,6 +169,8 @@ def load_encoder_weights(
     with torch.no_grad():
         encoder.load_state_dict(new_state, strict=False)
     report.loaded = sorted(new_state)
+    report.ignored.sort()
+    report.unexpected.sort()
     report.missing = sorted(set(own) - set(new_state))
     return report
 

@@ -28,6 +28,7 @@ def test_resnext50_pth_loads_with_only_the_classifier_unused(tmp_path: Path, res
     assert report.missing == [] and report.unexpected == []
     assert sorted(report.ignored) == ["fc.bias", "fc.weight"]
     assert len(report.loaded) == 318
+    assert report.summary() == "loaded 318 tensors; 2 classifier keys ignored (fc.bias, fc.weight)"
     loaded = model.encoder.layer3[2].conv2.weight
     assert torch.equal(loaded, resnext_state["layer3.2.conv2.weight"])
 
