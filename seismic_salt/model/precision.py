@@ -6,7 +6,7 @@ device type and thread count:
 * CUDA: ``"bf16"`` when ``torch.cuda.is_bf16_supported()``, else ``"fp32"``.
 * CPU: ``"bf16"`` only when PyTorch's CPU capability is AVX512 (or better), the CPU flags
   (``/proc/cpuinfo`` on Linux) include ``avx512_bf16`` or ``amx_bf16``, **and** a quick
-  measurement on the model (the better of two timed batches of 8 tiles each way after a
+  measurement on the model (the better of two timed batches of 4 tiles each way after a
   warm-up; fp32 against bf16 autocast with channels-last input) shows bf16 at least 1.2×
   faster.
   Without native bf16, autocast emulates it and is slower than fp32, so it is never
@@ -85,7 +85,7 @@ def _measure_cpu(model: nn.Module) -> str:
 
     size = getattr(model, "pad_to", 128)
     channels = getattr(model, "in_channels", 3)
-    x = torch.randn(8, channels, min(101, size), min(101, size))
+    x = torch.randn(4, channels, min(101, size), min(101, size))
     was_training = model.training
     model.eval()
     try:
