@@ -313,6 +313,11 @@ def _train_step(
         inputs = inputs.contiguous(memory_format=torch.channels_last)
     with torch.autocast(inputs.device.type, dtype=torch.bfloat16, enabled=precision == "bf16"):
         outputs = model(inputs)
+    # losses in float32: bf16 sums and sorts over 10k pixels lose the small terms
+    if isinstance(outputs, tuple):
+        outputs = (outputs[0].float(), [side.float() for side in outputs[1]])
+    else:
+        outputs = outputs.float()
     loss = deep_supervision_loss(
         outputs,
         target,
