@@ -131,7 +131,7 @@ def _given_settings(ctx: click.Context) -> dict:
             continue
         if ctx.get_parameter_source(name) is click.core.ParameterSource.DEFAULT:
             continue
-        given["recipe" if name in _RECIPE_OPTIONS else name] = value
+        given[f"recipe.{name}" if name in _RECIPE_OPTIONS else name] = value
     return given
 
 

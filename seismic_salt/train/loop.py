@@ -142,8 +142,10 @@ def train(
             log to ``<output>.log.csv``.
         config: Run settings; ignored when resuming (the state's own are used).
         resume: A training state written by an earlier run to continue from.
-        overrides: Settings to change when resuming: ``device``, ``precision``,
-            ``checkpoint_every`` or ``epochs`` (to extend a finished run).
+        overrides: Settings given for the resumed run (``recipe.lr`` style names for the
+            recipe). Values equal to the saved ones are accepted; only ``device``,
+            ``precision``, ``checkpoint_every`` and ``epochs`` (to extend a finished run)
+            may differ.
         progress: Draw a progress bar on a terminal.
         log: Where one-line epoch summaries go.
 
@@ -268,6 +270,12 @@ def train(
     }
 
 
+def _setting(config: TrainConfig, name: str) -> Any:
+    """Value of a setting by name; ``recipe.lr`` style names reach into the recipe."""
+    owner, _, field_name = name.rpartition(".")
+    return getattr(config.recipe if owner == "recipe" else config, field_name)
+
+
 def _config_for_resume(state: Path, overrides: dict[str, Any]) -> TrainConfig:
     """Return the saved settings of ``state`` with the changes a resume may make.
 
@@ -285,13 +293,14 @@ def _config_for_resume(state: Path, overrides: dict[str, Any]) -> TrainConfig:
     except Exception as err:
         raise CheckpointError(f"{state}: not a readable seismic-salt training state") from err
     saved = TrainConfig.from_json(meta["config"])
-    fixed = sorted(set(overrides) - _RESUMABLE_CHANGES)
+    changed = {name: value for name, value in overrides.items() if _setting(saved, name) != value}
+    fixed = sorted(set(changed) - _RESUMABLE_CHANGES)
     if fixed:
         raise DataError(
-            f"a resumed run keeps its settings; drop {', '.join(fixed)} "
-            f"(only {', '.join(sorted(_RESUMABLE_CHANGES))} may change)"
+            f"a resumed run keeps its settings, but {', '.join(fixed)} differ from the saved "
+            f"run; drop them (only {', '.join(sorted(_RESUMABLE_CHANGES))} may change)"
         )
-    for name, value in overrides.items():
+    for name, value in changed.items():
         setattr(saved, name, value)
     return saved
 
