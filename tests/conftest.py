@@ -1,17 +1,6 @@
-"""Shared fixtures: paths to ../shared data, skipped with a reason when absent."""
+"""Shared test configuration; helpers live in importable modules beside it.
 
-from __future__ import annotations
-
-from pathlib import Path
-
-import pytest
-
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
-
-
-def shared_path(*parts: str) -> Path:
-    """Return a path under ../shared, skipping the test when it is absent."""
-    path = SHARED.joinpath(*parts)
-    if not path.exists():
-        pytest.skip(f"{path} is absent: the shared data sets sit beside the checkout")
-    return path
+``tests/`` is on ``sys.path`` (``pythonpath`` in pyproject.toml), so tests import
+``shared_data`` (paths to ../shared, skipping when absent) and ``tgs_factory`` (tiny
+Kaggle-layout tile directories) directly.
+"""

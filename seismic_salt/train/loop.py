@@ -365,7 +365,7 @@ def validate(
 
 
 THRESHOLDS = tuple(np.round(np.arange(0.30, 0.71, 0.05), 2))
-MIN_SALT_PIXELS = (0, 10, 20, 40, 80, 120, 160, 200)
+MIN_SALT_PIXELS = (0, 10, 20, 40, 80, 120, 160, 200, 300, 400)
 
 
 def best_postprocessing(probability: np.ndarray, truth: np.ndarray) -> dict[str, Any]:

@@ -10,16 +10,12 @@ import numpy as np
 import pytest
 import segyio
 from click.testing import CliRunner
+from shared_data import shared_path
 
 from seismic_salt.errors import GeometryError, SegyError
 from seismic_salt.io.layout import read_header_fields, read_layout
 from seismic_salt.io.segy import open_segy
 from seismic_salt_cli.main import cli
-
-try:  # pytest's pythonpath holds tests/ (importlib mode)
-    from conftest import shared_path
-except ImportError:  # prepend mode, run from the repository root
-    from tests.conftest import shared_path
 
 pytestmark = pytest.mark.shared
 
