@@ -422,7 +422,7 @@ def _save_best(
         "epoch": row["epoch"],
         "validation": {k: row[k] for k in ("score", "iou", "empty_accuracy")},
         "precision": precision,
-        "hardware": f"{platform.machine()} {platform.processor() or ''}".strip(),
+        "hardware": describe_hardware(),
         "torch": torch.__version__,
         "train_config": config.to_json(),
     }
@@ -433,6 +433,22 @@ def _save_best(
         threshold=row["threshold"],
         min_salt_pixels=row["min_salt_pixels"],
     )
+
+
+def describe_hardware() -> str:
+    """One line naming the CPU (or GPU), its core count and torch's CPU capability."""
+    if torch.cuda.is_available():
+        return f"{torch.cuda.get_device_name()} (CUDA)"
+    name = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                name = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    capability = torch.backends.cpu.get_cpu_capability()
+    return f"{name}, {torch.get_num_threads()} threads, {capability}"
 
 
 def _append_log(path: Path, row: dict[str, Any]) -> None:
