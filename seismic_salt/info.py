@@ -101,10 +101,18 @@ def describe_segy(
 
 
 def describe_store(path: Path) -> dict[str, Any]:
-    """Describe a salt-probability zarr store (see :func:`describe`)."""
+    """Describe a salt-probability zarr store (see :func:`describe`).
+
+    The stored dtype is reported (uint8 codes decode to float probabilities); the
+    pipeline's bookkeeping arrays are summarised as ``inlines_done``, not listed.
+    """
     import warnings
 
     import xarray as xr
+
+    from seismic_salt.io.zarr import MARKER, SCRATCH, SCRATCH_MARKER
+
+    internal = {MARKER, SCRATCH, SCRATCH_MARKER}
 
     try:
         with warnings.catch_warnings():  # a store without consolidated metadata is fine
@@ -117,10 +125,13 @@ def describe_store(path: Path) -> dict[str, Any]:
         "kind": "zarr",
         "dims": {str(k): int(v) for k, v in ds.sizes.items()},
         "variables": {
-            str(k): {"dims": list(map(str, v.dims)), "dtype": str(v.dtype)}
+            str(k): {"dims": list(map(str, v.dims)), "dtype": str(v.encoding.get("dtype", v.dtype))}
             for k, v in ds.data_vars.items()
+            if k not in internal
         },
     }
+    if MARKER in ds:
+        info["inlines_done"] = int(ds[MARKER].sum())
     for dim in ds.dims:
         if dim in ds.coords and ds[dim].size and np.issubdtype(ds[dim].dtype, np.number):
             info[str(dim)] = axis_range(ds[dim].values)
@@ -213,6 +224,8 @@ def _segy_lines(info: dict[str, Any]) -> list[str]:
 def _store_lines(info: dict[str, Any]) -> list[str]:
     lines = [f"variables: {', '.join(info['variables']) or 'none'}"]
     lines += [f"{k}: {v}" for k, v in info["provenance"].items()]
+    if "inlines_done" in info:
+        lines.append(f"inlines done: {info['inlines_done']} of {info['dims'].get('inline', '?')}")
     if info["complete"]:
         lines.append("complete: yes")
     else:
