@@ -81,10 +81,19 @@ def synth(
     help="Directory for everything the demo writes (created; must be empty).",
 )
 @click.option("--model", default="default", show_default=True, help="Bundled name or path.")
+@click.option(
+    "--shape",
+    default="32,160,160",
+    show_default=True,
+    callback=_shape,
+    help="Inlines, crosslines and samples of the synthetic volume.",
+)
 @click.option("--seed", default=0, show_default=True, help="Seed of the synthetic volume.")
 @click.option("--overwrite", is_flag=True, help="Replace a non-empty output directory.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bars or stage messages.")
-def demo(output: Path, model: str, seed: int, overwrite: bool, quiet: bool) -> None:
+def demo(
+    output: Path, model: str, shape: tuple[int, int, int], seed: int, overwrite: bool, quiet: bool
+) -> None:
     """Run the whole pipeline on a synthetic volume with known salt and score it.
 
     Makes a volume, segments it with the bundled model, exports SEG-Y, top/base-of-salt
@@ -95,6 +104,7 @@ def demo(output: Path, model: str, seed: int, overwrite: bool, quiet: bool) -> N
     result = run_demo(
         output,
         model=model,
+        shape=shape,
         seed=seed,
         overwrite=overwrite,
         progress=not quiet,

@@ -39,12 +39,12 @@ class DemoResult:
 
 
 def prepare_directory(directory: Path, overwrite: bool = False) -> Path:
-    """Create ``directory``; refuse a non-empty one unless ``overwrite``.
+    """Create ``directory`` and return its absolute path; refuse a non-empty one unless told.
 
     Raises:
         StoreError: The directory exists, is not empty and ``overwrite`` is false.
     """
-    directory = Path(directory)
+    directory = Path(directory).resolve()
     if directory.exists() and any(directory.iterdir()):
         if not overwrite:
             raise StoreError(
