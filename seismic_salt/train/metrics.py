@@ -20,7 +20,6 @@ from seismic_salt.errors import DataError
 
 __all__ = [
     "IOU_THRESHOLDS",
-    "best_threshold",
     "iou_per_image",
     "kaggle_score",
     "kaggle_score_per_image",
@@ -84,24 +83,6 @@ def kaggle_score(pred_masks: np.ndarray, true_masks: np.ndarray) -> float:
         1.0
     """
     return float(kaggle_score_per_image(pred_masks, true_masks).mean())
-
-
-def best_threshold(
-    probabilities: np.ndarray, true_masks: np.ndarray, thresholds: np.ndarray | None = None
-) -> tuple[float, float]:
-    """Return ``(threshold, score)`` maximising :func:`kaggle_score` of ``probabilities > t``.
-
-    Args:
-        probabilities: ``[N, H, W]`` salt probabilities.
-        true_masks: ``[N, H, W]`` truth.
-        thresholds: Candidates; default 0.20, 0.22, …, 0.80.
-    """
-    if thresholds is None:
-        thresholds = np.round(np.arange(0.2, 0.8001, 0.02), 2)
-    probabilities = np.asarray(probabilities)
-    scores = [kaggle_score(probabilities > t, true_masks) for t in thresholds]
-    i = int(np.argmax(scores))
-    return float(thresholds[i]), float(scores[i])
 
 
 def rle_encode(mask: np.ndarray) -> str:

@@ -41,3 +41,18 @@ def test_recipe_warms_up_then_restarts():
     assert np.isclose(recipe.learning_rate(5, 0.0), 5e-4)  # half-way down the first cosine
     assert np.isclose(recipe.learning_rate(10, 0.0), 5e-4)  # restart at half the peak
     assert recipe.learning_rate(19, 0.99) < 1e-6
+
+
+def test_best_postprocessing_finds_threshold_and_minimum_area():
+    from seismic_salt.train.loop import best_postprocessing, postprocess
+
+    truth = np.zeros((3, 101, 101), bool)
+    truth[0, :50] = True  # a large salt body
+    probability = np.where(truth, 0.62, 0.2).astype(np.float32)
+    probability[1, :3, :3] = 0.9  # a speck on an empty tile: 9 pixels
+    probability[2, :20, :20] = 0.5  # a faint false body below 0.55
+    best = best_postprocessing(probability, truth)
+    assert best["score"] == 1.0
+    assert 0.5 <= best["threshold"] < 0.62 and 10 <= best["min_salt_pixels"] <= 400
+    masks = postprocess(probability, best["threshold"], best["min_salt_pixels"])
+    assert masks[0].sum() == truth[0].sum() and not masks[1:].any()

@@ -8,7 +8,6 @@ import pytest
 from seismic_salt.errors import DataError
 from seismic_salt.train.metrics import (
     IOU_THRESHOLDS,
-    best_threshold,
     iou_per_image,
     kaggle_score,
     kaggle_score_per_image,
@@ -74,14 +73,6 @@ def test_shape_errors() -> None:
         kaggle_score(np.zeros((2, 3, 3)), np.zeros((2, 3, 4)))
     with pytest.raises(DataError):
         kaggle_score(np.zeros(3), np.zeros(3))
-
-
-def test_best_threshold() -> None:
-    true = np.zeros((1, 4, 4), bool)
-    true[0, :2] = True
-    prob = np.where(true, 0.6, 0.3)
-    t, score = best_threshold(prob, true, np.array([0.2, 0.5, 0.7]))
-    assert (t, score) == (0.5, 1.0)
 
 
 def test_rle_hand_made() -> None:
