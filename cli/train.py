@@ -59,6 +59,17 @@ _existing_dir = click.Path(exists=True, file_okay=False, path_type=Path)
     help="Local ImageNet weights (.pth or .safetensors) for the encoder.",
 )
 @click.option(
+    "--init-model",
+    help="Start from this model's weights (bundled name or path, same architecture).",
+)
+@click.option(
+    "--synthetic-tiles",
+    default=0,
+    show_default=True,
+    type=click.IntRange(min=0),
+    help="Synthetic tiles (cut from generated volumes) added to the training folds.",
+)
+@click.option(
     "--resume",
     type=click.Path(path_type=Path),
     help="Continue from a training state (<output>.state.safetensors).",
@@ -81,6 +92,8 @@ def train(
     device: str,
     precision: str,
     encoder_weights: str | None,
+    init_model: str | None,
+    synthetic_tiles: int,
     resume: Path | None,
     seed: int,
     max_steps_per_epoch: int | None,
@@ -103,6 +116,8 @@ def train(
         precision=precision,
         recipe=Recipe(lr=lr, bce_epochs=bce_epochs, cycle_epochs=cycle_epochs),
         encoder_weights=encoder_weights,
+        init_model=init_model,
+        synthetic_tiles=synthetic_tiles,
         max_steps_per_epoch=max_steps_per_epoch,
         checkpoint_every=checkpoint_every,
     )

@@ -49,6 +49,17 @@ class TileSet:
             depth=self.depth[index],
         )
 
+    def concat(self, other: TileSet) -> TileSet:
+        """Return these tiles followed by ``other`` (both labelled, or both not)."""
+        if (self.mask is None) != (other.mask is None):
+            raise DataError("cannot join labelled and unlabelled tiles")
+        return TileSet(
+            ids=np.concatenate([self.ids, other.ids]),
+            amplitude=np.concatenate([self.amplitude, other.amplitude]),
+            mask=None if self.mask is None else np.concatenate([self.mask, other.mask]),
+            depth=np.concatenate([self.depth, other.depth]),
+        )
+
 
 def grey_to_amplitude(grey: np.ndarray) -> np.ndarray:
     """Map 8-bit grey values to the model's amplitude range [-1, 1] (float32)."""

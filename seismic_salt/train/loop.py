@@ -51,6 +51,10 @@ class TrainConfig:
         checkpoint_every: Steps between writes of the resumable state (also at epoch end).
         encoder_weights: Optional local ImageNet weight file for the encoder.
         max_steps_per_epoch: Cap on steps per epoch (tests, quick looks); ``None`` = all.
+        synthetic_tiles: Tiles cut from synthetic volumes added to the training folds
+            (never to validation); see :mod:`seismic_salt.train.synthetic_tiles`.
+        init_model: A checkpoint (bundled name or path) of the same architecture whose
+            weights start the run instead of a random initialisation (fine-tuning).
     """
 
     model: str = "hyper_resnet34_fast"
@@ -66,6 +70,8 @@ class TrainConfig:
     checkpoint_every: int = 50
     encoder_weights: str | None = None
     max_steps_per_epoch: int | None = None
+    synthetic_tiles: int = 0
+    init_model: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         """Return the settings as plain JSON values."""
@@ -167,12 +173,19 @@ def train(
         config = _config_for_resume(Path(resume), overrides or {})
     tiles = data if isinstance(data, TileSet) else load_tgs(Path(data))
     train_tiles, valid_tiles = split_folds(tiles, config)
+    if config.synthetic_tiles:
+        from seismic_salt.train.synthetic_tiles import synthetic_tiles
+
+        log(f"cutting {config.synthetic_tiles} synthetic training tiles")
+        train_tiles = train_tiles.concat(synthetic_tiles(config.synthetic_tiles, config.seed))
 
     device = resolve_device(config.device)
     torch.manual_seed(config.seed)
     model = build_model(config.model, **config.model_options).to(device)
     if config.encoder_weights and resume is None:
         load_encoder_weights(model, config.encoder_weights)
+    if config.init_model and resume is None:
+        _load_initial_weights(model, config)
     precision = choose_precision(model, device, config.precision)
     if device.type == "cpu" and precision == "bf16":
         model = model.to(memory_format=torch.channels_last)
@@ -305,6 +318,29 @@ def _config_for_resume(state: Path, overrides: dict[str, Any]) -> TrainConfig:
     return saved
 
 
+def _load_initial_weights(model: torch.nn.Module, config: TrainConfig) -> None:
+    """Copy the weights of ``config.init_model`` into ``model`` (same architecture).
+
+    Raises:
+        CheckpointError: The checkpoint is unreadable or of another architecture.
+    """
+    from seismic_salt.model.checkpoint import load_model
+
+    source = load_model(config.init_model, cache=False)
+    if source.config["name"] != config.model:
+        raise CheckpointError(
+            f"--init-model {config.init_model} is a {source.config['name']}, but the run "
+            f"trains {config.model}: pass --model {source.config['name']}"
+        )
+    try:
+        model.load_state_dict(source.state_dict(), strict=True)
+    except RuntimeError as err:
+        raise CheckpointError(
+            f"--init-model {config.init_model} does not fit {config.model} with the run's "
+            "model options"
+        ) from err
+
+
 def _train_step(
     model: torch.nn.Module,
     optimizer: torch.optim.Optimizer,
@@ -414,8 +450,10 @@ def _save_best(
     from seismic_salt.model.checkpoint import save_model
 
     provenance = {
-        "data": "TGS Salt Identification Challenge training tiles (Kaggle layout)",
+        "data": "TGS Salt Identification Challenge training tiles (Kaggle layout)"
+        + (f" + {config.synthetic_tiles} synthetic tiles" if config.synthetic_tiles else ""),
         "n_train_tiles": n_train,
+        "init_model": config.init_model,
         "folds": config.folds,
         "fold": config.fold,
         "seed": config.seed,

@@ -1,6 +1,7 @@
 """Training, evaluation and submission on tiny generated tiles (CPU, seconds)."""
 
 import csv
+import json
 import os
 import signal
 import subprocess
@@ -177,3 +178,41 @@ def test_corrupt_resume_state_is_refused(tmp_path):
     )
     assert result.exit_code == 2
     assert "training state" in result.output
+
+
+def test_init_model_starts_from_its_weights(tmp_path):
+    from seismic_salt.train.loop import TrainConfig, _load_initial_weights
+
+    torch.manual_seed(0)
+    source = build_model("hyper_resnet34_fast")
+    path = save_model(source, tmp_path / "start.safetensors")
+    torch.manual_seed(1)
+    target = build_model("hyper_resnet34_fast")
+    _load_initial_weights(target, TrainConfig(init_model=str(path)))
+    for key, value in source.state_dict().items():
+        assert torch.equal(target.state_dict()[key], value), key
+
+
+def test_fine_tune_with_synthetic_tiles_records_both(tmp_path):
+    data = write_tgs(tmp_path / "tgs", n=16)
+    torch.manual_seed(0)
+    start = save_model(build_model("hyper_resnet34_fast"), tmp_path / "start.safetensors")
+    output = tmp_path / "tuned.safetensors"
+    extra = ["--init-model", str(start), "--synthetic-tiles", "8", "--epochs", "1"]
+    result = CliRunner().invoke(cli, ["train", str(data), "--output", str(output), *TINY, *extra])
+    assert result.exit_code == 0, result.output
+    provenance = json.loads(output.with_suffix(".json").read_text())["provenance"]
+    assert provenance["init_model"] == str(start)
+    assert provenance["n_train_tiles"] == 12 + 8  # 3 of 4 folds of 16 TGS tiles, plus 8
+    assert "8 synthetic tiles" in provenance["data"]
+
+
+def test_init_model_of_another_architecture_is_one_line(tmp_path):
+    data = write_tgs(tmp_path / "tgs", n=8)
+    start = save_model(build_model("unet_resnet34"), tmp_path / "other.safetensors")
+    result = CliRunner().invoke(
+        cli,
+        ["train", str(data), "--output", str(tmp_path / "m"), *TINY, "--init-model", str(start)],
+    )
+    assert result.exit_code == 2
+    assert "is a unet_resnet34" in result.output and "Traceback" not in result.output
