@@ -185,7 +185,7 @@ def train(
     if config.encoder_weights and resume is None:
         load_encoder_weights(model, config.encoder_weights)
     if config.init_model and resume is None:
-        _load_initial_weights(model, config)
+        _load_initial_weights(model, config, log)
     precision = choose_precision(model, device, config.precision)
     if device.type == "cpu" and precision == "bf16":
         model = model.to(memory_format=torch.channels_last)
@@ -318,27 +318,50 @@ def _config_for_resume(state: Path, overrides: dict[str, Any]) -> TrainConfig:
     return saved
 
 
-def _load_initial_weights(model: torch.nn.Module, config: TrainConfig) -> None:
-    """Copy the weights of ``config.init_model`` into ``model`` (same architecture).
+def _load_initial_weights(
+    model: torch.nn.Module, config: TrainConfig, log: Callable[[str], None] = print
+) -> None:
+    """Copy the weights of ``config.init_model`` into ``model``.
+
+    Every tensor whose name and shape match is copied, so a checkpoint of a close variant
+    with the same encoder works too (e.g. ``hyper_resnet34_fast`` starting
+    ``hyper_resnet34``, whose stems differ only in stride and last up-sampling layer); the
+    tensors that do not match keep their fresh initialisation and are named in the log.
 
     Raises:
-        CheckpointError: The checkpoint is unreadable or of another architecture.
+        CheckpointError: The checkpoint is unreadable, of another encoder, or fewer than
+            nine in ten of the model's tensors match it.
     """
     from seismic_salt.model.checkpoint import load_model
 
     source = load_model(config.init_model, cache=False)
-    if source.config["name"] != config.model:
+    source_encoder = source.config["options"].get("encoder")
+    target_encoder = model_options_of(config)["encoder"]
+    if source_encoder != target_encoder:
         raise CheckpointError(
-            f"--init-model {config.init_model} is a {source.config['name']}, but the run "
-            f"trains {config.model}: pass --model {source.config['name']}"
+            f"--init-model {config.init_model} is a {source.config['name']} with encoder "
+            f"{source_encoder}, but the run trains {config.model} with encoder {target_encoder}"
         )
-    try:
-        model.load_state_dict(source.state_dict(), strict=True)
-    except RuntimeError as err:
+    theirs, ours = source.state_dict(), model.state_dict()
+    fits = {k: v for k, v in theirs.items() if k in ours and ours[k].shape == v.shape}
+    fresh = sorted(set(ours) - set(fits))
+    if len(fits) < 0.9 * len(ours):
         raise CheckpointError(
-            f"--init-model {config.init_model} does not fit {config.model} with the run's "
-            "model options"
-        ) from err
+            f"--init-model {config.init_model} ({source.config['name']}) fits only "
+            f"{len(fits)} of {len(ours)} tensors of {config.model}: use a closer variant"
+        )
+    model.load_state_dict(fits, strict=False)
+    log(
+        f"started from {config.init_model}: {len(fits)} tensors copied"
+        + (f", {len(fresh)} initialised fresh ({', '.join(fresh[:4])})" if fresh else "")
+    )
+
+
+def model_options_of(config: TrainConfig) -> dict[str, Any]:
+    """The full architecture options of a run: the variant's, with the run's overrides."""
+    from seismic_salt.model.registry import model_options
+
+    return model_options(config.model, **config.model_options)
 
 
 def _train_step(

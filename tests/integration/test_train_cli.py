@@ -207,12 +207,31 @@ def test_fine_tune_with_synthetic_tiles_records_both(tmp_path):
     assert "8 synthetic tiles" in provenance["data"]
 
 
-def test_init_model_of_another_architecture_is_one_line(tmp_path):
+def test_init_model_of_a_close_variant_copies_what_fits(tmp_path):
+    """The strided-stem model starts the paper's stride-1 one: all but one layer copied."""
+    from seismic_salt.train.loop import TrainConfig, _load_initial_weights
+
+    source = build_model("hyper_resnet34_fast")
+    path = save_model(source, tmp_path / "fast.safetensors")
+    target = build_model("hyper_resnet34")
+    lines = []
+    _load_initial_weights(
+        target, TrainConfig(model="hyper_resnet34", init_model=str(path)), lines.append
+    )
+    theirs, ours = source.state_dict(), target.state_dict()
+    differ = [k for k in ours if not torch.equal(ours[k], theirs[k])]
+    assert differ == ["decoder.4.up.0.weight"]
+    assert "1 initialised fresh (decoder.4.up.0.weight)" in lines[0]
+
+
+@pytest.mark.parametrize("other", ["unet_resnext50", "unet_resnet34"])
+def test_init_model_of_another_network_is_one_line(tmp_path, other):
     data = write_tgs(tmp_path / "tgs", n=8)
-    start = save_model(build_model("unet_resnet34"), tmp_path / "other.safetensors")
+    start = save_model(build_model(other), tmp_path / "other.safetensors")
     result = CliRunner().invoke(
         cli,
         ["train", str(data), "--output", str(tmp_path / "m"), *TINY, "--init-model", str(start)],
     )
     assert result.exit_code == 2
-    assert "is a unet_resnet34" in result.output and "Traceback" not in result.output
+    assert other in result.output and "Traceback" not in result.output
+    assert len(result.output.strip().splitlines()) == 1
