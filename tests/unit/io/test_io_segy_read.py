@@ -111,6 +111,15 @@ def test_backend_entrypoint_uses_preferred_chunks(make_segy, expected_cube):
     np.testing.assert_array_equal(ds.amplitude.values, expected_cube(IL, XL, NS))
 
 
+def test_backend_is_registered_by_name_and_guessed_from_the_suffix(make_segy, expected_cube):
+    path = make_segy()
+    named = xr.open_dataset(path, engine="seismic_salt", chunks={"inline": 2})
+    assert named.amplitude.chunks[0] == (2, 1)
+    np.testing.assert_array_equal(named.amplitude.values, expected_cube(IL, XL, NS))
+    guessed = xr.open_dataset(path)  # .sgy: xarray asks each backend's guess_can_open
+    np.testing.assert_array_equal(guessed.amplitude.values, expected_cube(IL, XL, NS))
+
+
 def test_delay_time_scalar_and_positive_coordinate_scalar(make_segy):
     ds = open_segy(make_segy(delay=12345, time_scalar=-10, coord_scalar=10))
     assert ds.sample.values[0] == pytest.approx(1234.5)
