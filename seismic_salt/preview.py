@@ -96,13 +96,13 @@ def preview(
             interpolation="bilinear",
         )
         if probability is not None:
-            p = _cut(probability, kind, value)
+            p = _cut(probability, kind, value).T
             overlay = ax.imshow(
-                np.ma.masked_less(p.T, 0.05),
+                np.nan_to_num(p, nan=0.0),
                 cmap="YlOrRd",
                 vmin=0.0,
                 vmax=1.0,
-                alpha=0.5,
+                alpha=overlay_alpha(p),
                 extent=extent,
                 aspect="auto",
                 interpolation="nearest",
@@ -222,6 +222,16 @@ def _centres(volume: xr.DataArray, kind: str) -> tuple[np.ndarray, np.ndarray]:
         np.asarray(volume[horizontal].values, dtype=np.float64),
         np.asarray(volume[vertical].values, dtype=np.float64),
     )
+
+
+def overlay_alpha(probability: np.ndarray, opacity: float = 0.65) -> np.ndarray:
+    """Opacity of the probability overlay: grows with the probability, none where NaN.
+
+    Unlikely salt stays see-through, so the seismic shows where the model is unsure,
+    instead of a tinted veil of small probabilities.
+    """
+    p = np.nan_to_num(np.asarray(probability, dtype=np.float32), nan=0.0)
+    return opacity * np.clip(p, 0.0, 1.0)
 
 
 def _mark_crossings(ax: Any, kind: str, sections: list[tuple[str, float]]) -> None:

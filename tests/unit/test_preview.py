@@ -31,6 +31,20 @@ def test_single_section_and_figure(volume, tmp_path):
     assert fig.axes[0].get_xlabel() == "inline"
 
 
+def test_overlay_opacity_follows_probability(volume):
+    probability = volume.salt.astype("float32")
+    probability[:, :3] = np.nan  # dead traces
+    fig = preview(volume, salt=probability, inline=1002)
+    image = fig.axes[0].get_images()[1]
+    alpha = np.asarray(image.get_alpha())
+    salt = volume.salt.sel(inline=1002).values.T.astype(bool)
+    assert alpha.shape == salt.shape
+    assert (alpha[:, :3] == 0).all()  # NaN: nothing drawn
+    inside, live = salt[:, 3:], alpha[:, 3:]
+    assert inside.any() and (~inside).any()
+    assert (live[~inside] == 0).all() and (live[inside] > 0.5).all()
+
+
 def test_out_of_range(volume):
     with pytest.raises(DataError, match="outside"):
         preview(volume, inline=5)
