@@ -53,8 +53,9 @@ class TrainConfig:
         max_steps_per_epoch: Cap on steps per epoch (tests, quick looks); ``None`` = all.
         synthetic_tiles: Tiles cut from synthetic volumes added to the training folds
             (never to validation); see :mod:`seismic_salt.train.synthetic_tiles`.
-        init_model: A checkpoint (bundled name or path) of the same architecture whose
-            weights start the run instead of a random initialisation (fine-tuning).
+        init_model: A checkpoint (bundled name or path) with the same encoder whose
+            weights start the run instead of a random initialisation (fine-tuning);
+            see :func:`_load_initial_weights`.
     """
 
     model: str = "hyper_resnet34_fast"
@@ -336,7 +337,7 @@ def _load_initial_weights(
 
     source = load_model(config.init_model, cache=False)
     source_encoder = source.config["options"].get("encoder")
-    target_encoder = model_options_of(config)["encoder"]
+    target_encoder = _model_options_of(config)["encoder"]
     if source_encoder != target_encoder:
         raise CheckpointError(
             f"--init-model {config.init_model} is a {source.config['name']} with encoder "
@@ -357,7 +358,7 @@ def _load_initial_weights(
     )
 
 
-def model_options_of(config: TrainConfig) -> dict[str, Any]:
+def _model_options_of(config: TrainConfig) -> dict[str, Any]:
     """The full architecture options of a run: the variant's, with the run's overrides."""
     from seismic_salt.model.registry import model_options
 

@@ -8,9 +8,9 @@ training folds (never to validation) teaches them. Each tile goes through exactl
 inline section with rows = sample (depth down) and columns = crossline.
 
 The volumes vary in size, wavelet, noise, faults and salt bodies (diapir, sheet, both or
-none). Their seeds come from ``seed`` through ``numpy.random.SeedSequence`` spawning, so
-they never coincide with the small seeds (0, 1, 2, ...) that the demo and the docs use to
-score the model on synthetic data.
+none). Their seeds are 32-bit numbers spawned from ``seed`` by
+``numpy.random.SeedSequence``, not the small seeds (0, 1, 2) with which the demo and the
+docs score the model on synthetic volumes (whose 32 × 160 × 160 shape also differs).
 """
 
 from __future__ import annotations
@@ -79,7 +79,9 @@ def synthetic_tiles(n_tiles: int, seed: int = 0) -> TileSet:
         mask.append(volume_mask)
     if not ids:
         empty = np.zeros((0, TILE, TILE), dtype=np.float32)
-        return TileSet(np.array([], dtype=str), empty, empty.astype(np.uint8), np.zeros(0))
+        return TileSet(
+            np.array([], dtype=str), empty, empty.astype(np.uint8), np.zeros(0, np.float32)
+        )
     return TileSet(
         ids=np.array(ids[:n_tiles], dtype=str),
         amplitude=np.concatenate(amplitude)[:n_tiles],
