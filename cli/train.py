@@ -60,7 +60,8 @@ _existing_dir = click.Path(exists=True, file_okay=False, path_type=Path)
 )
 @click.option(
     "--init-model",
-    help="Start from this model's weights (bundled name or path, same architecture).",
+    help="Start from this model's weights (bundled name or path, same encoder; "
+    "every layer that fits is copied).",
 )
 @click.option(
     "--synthetic-tiles",

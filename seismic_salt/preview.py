@@ -98,7 +98,7 @@ def preview(
         if probability is not None:
             p = _cut(probability, kind, value).T
             overlay = ax.imshow(
-                np.nan_to_num(p, nan=0.0),
+                p,
                 cmap="YlOrRd",
                 vmin=0.0,
                 vmax=1.0,

@@ -334,10 +334,11 @@ def _load_initial_weights(
             nine in ten of the model's tensors match it.
     """
     from seismic_salt.model.checkpoint import load_model
+    from seismic_salt.model.registry import model_options
 
     source = load_model(config.init_model, cache=False)
     source_encoder = source.config["options"].get("encoder")
-    target_encoder = _model_options_of(config)["encoder"]
+    target_encoder = model_options(config.model, **config.model_options)["encoder"]
     if source_encoder != target_encoder:
         raise CheckpointError(
             f"--init-model {config.init_model} is a {source.config['name']} with encoder "
@@ -356,13 +357,6 @@ def _load_initial_weights(
         f"started from {config.init_model}: {len(fits)} tensors copied"
         + (f", {len(fresh)} initialised fresh ({', '.join(fresh[:4])})" if fresh else "")
     )
-
-
-def _model_options_of(config: TrainConfig) -> dict[str, Any]:
-    """The full architecture options of a run: the variant's, with the run's overrides."""
-    from seismic_salt.model.registry import model_options
-
-    return model_options(config.model, **config.model_options)
 
 
 def _train_step(

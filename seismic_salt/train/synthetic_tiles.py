@@ -51,10 +51,9 @@ def synthetic_tiles(n_tiles: int, seed: int = 0) -> TileSet:
     from seismic_salt.synthetic import make_volume
 
     per_volume = TILES_PER_INLINE * INLINES_PER_VOLUME
-    n_volumes = -(-max(n_tiles, 0) // per_volume)
-    children = np.random.SeedSequence([seed, 7919]).spawn(max(n_volumes, 1))
+    n_volumes = -(-n_tiles // per_volume)  # ceiling; 0 for n_tiles <= 0
     ids, amplitude, mask = [], [], []
-    for volume_index, child in enumerate(children[:n_volumes]):
+    for volume_index, child in enumerate(np.random.SeedSequence([seed, 7919]).spawn(n_volumes)):
         rng = np.random.default_rng(child)
         bodies = BODY_SETS[rng.choice(len(BODY_SETS), p=[p for _, p in BODY_SETS])][0]
         shape = (INLINES_PER_VOLUME * 2, int(rng.integers(140, 241)), int(rng.integers(140, 241)))
