@@ -48,6 +48,9 @@ def augment_batch(
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Randomly flip, shift, zoom and re-gain a batch of tiles and their masks.
 
+    The random draws come from ``generator`` on the CPU; the warping runs wherever the
+    tiles are (on a GPU, a training step then does no per-pixel work on the CPU).
+
     Args:
         amplitude: ``[B, H, W]`` float amplitudes in [-1, 1].
         mask: ``[B, H, W]`` salt masks (0/1, any dtype).
@@ -71,16 +74,19 @@ def augment_batch(
     theta[:, 1, 1] = 1 / zoom
     theta[:, 0, 2] = shift_x
     theta[:, 1, 2] = shift_y
-    grid = F.affine_grid(theta.to(amplitude.dtype), [n, 1, *amplitude.shape[1:]], False)
+    theta = theta.to(amplitude.device, amplitude.dtype)
+    grid = F.affine_grid(theta, [n, 1, *amplitude.shape[1:]], False)
     stacked = torch.stack([amplitude, mask], dim=1)
     warped = F.grid_sample(
         stacked, grid, mode="bilinear", padding_mode="reflection", align_corners=False
     )
     amplitude, mask = warped[:, 0], (warped[:, 1] > 0.5).to(amplitude.dtype)
 
-    gain = _uniform(n, 1 - config.contrast, 1 + config.contrast, generator)[:, None, None]
-    offset = _uniform(n, -config.brightness, config.brightness, generator)[:, None, None]
-    gamma = _uniform(n, 1 - config.gamma, 1 + config.gamma, generator)[:, None, None]
+    device = amplitude.device
+    gain = _uniform(n, 1 - config.contrast, 1 + config.contrast, generator).to(device)
+    offset = _uniform(n, -config.brightness, config.brightness, generator).to(device)
+    gamma = _uniform(n, 1 - config.gamma, 1 + config.gamma, generator).to(device)
+    gain, offset, gamma = gain[:, None, None], offset[:, None, None], gamma[:, None, None]
     unit = ((amplitude * gain + offset).clamp(-1, 1) + 1) / 2
     amplitude = unit.pow(gamma) * 2 - 1
     return amplitude, mask
