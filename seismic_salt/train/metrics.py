@@ -22,6 +22,7 @@ __all__ = [
     "IOU_THRESHOLDS",
     "iou_per_image",
     "kaggle_score",
+    "kaggle_score_from_counts",
     "kaggle_score_per_image",
     "rle_decode",
     "rle_encode",
@@ -57,7 +58,12 @@ def iou_per_image(pred_masks: np.ndarray, true_masks: np.ndarray) -> np.ndarray:
 
 def kaggle_score_per_image(pred_masks: np.ndarray, true_masks: np.ndarray) -> np.ndarray:
     """Return each image's mean over IoU thresholds of ``IoU > t`` (float64 ``[N]``)."""
-    inter, union = _pair(pred_masks, true_masks)
+    return kaggle_score_from_counts(*_pair(pred_masks, true_masks))
+
+
+def kaggle_score_from_counts(inter: np.ndarray, union: np.ndarray) -> np.ndarray:
+    """Each image's Kaggle score from its salt-pixel intersection and union counts ``[N]``."""
+    inter, union = np.asarray(inter), np.asarray(union)
     hits = 20 * inter[:, None] > _K[None, :] * union[:, None]
     score = hits.mean(axis=1)
     score[union == 0] = 1.0

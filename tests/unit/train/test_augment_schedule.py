@@ -56,3 +56,39 @@ def test_best_postprocessing_finds_threshold_and_minimum_area():
     assert 0.5 <= best["threshold"] < 0.62 and 10 <= best["min_salt_pixels"] <= 400
     masks = postprocess(probability, best["threshold"], best["min_salt_pixels"])
     assert masks[0].sum() == truth[0].sum() and not masks[1:].any()
+
+
+def test_best_postprocessing_matches_scoring_every_setting():
+    """The count-based search picks what scoring each thresholded mask set would."""
+    from seismic_salt.train.loop import (
+        MIN_SALT_PIXELS,
+        THRESHOLDS,
+        best_postprocessing,
+        postprocess,
+        score_masks,
+    )
+    from seismic_salt.train.metrics import iou_per_image, kaggle_score
+
+    rng = np.random.default_rng(3)
+    truth = np.zeros((40, 101, 101), bool)
+    for k in range(0, 40, 2):  # half the tiles hold a body of random size
+        rows, cols = rng.integers(1, 101, size=2)
+        truth[k, :rows, :cols] = True
+    noise = rng.normal(0, 0.25, truth.shape)
+    probability = np.clip(np.where(truth, 0.6, 0.35) + noise, 0, 1).astype(np.float32)
+
+    table = {
+        (float(t), m): score_masks(postprocess(probability, t, m), truth)
+        for t in THRESHOLDS
+        for m in MIN_SALT_PIXELS
+    }
+    best = best_postprocessing(probability, truth)
+    chosen = table[(best["threshold"], best["min_salt_pixels"])]
+    assert best["score"] == max(s["score"] for s in table.values()) == chosen["score"]
+    assert best["iou"] == chosen["iou"] and best["empty_accuracy"] == chosen["empty_accuracy"]
+
+    masks = postprocess(probability, best["threshold"], best["min_salt_pixels"])
+    assert chosen["score"] == kaggle_score(masks, truth)
+    salt = truth.any(axis=(1, 2))
+    assert np.isclose(chosen["iou"], iou_per_image(masks, truth)[salt].mean())
+    assert chosen["empty_accuracy"] == np.mean(masks.any(axis=(1, 2)) == salt)
