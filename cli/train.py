@@ -71,6 +71,13 @@ _existing_dir = click.Path(exists=True, file_okay=False, path_type=Path)
     help="Synthetic tiles (cut from generated volumes) added to the training folds.",
 )
 @click.option(
+    "--augmentation",
+    default="full",
+    show_default=True,
+    type=click.Choice(["full", "flip"]),
+    help="full: flips, shifts, zooms, gain, gamma; flip: horizontal flips only.",
+)
+@click.option(
     "--resume",
     type=click.Path(path_type=Path),
     help="Continue from a training state (<output>.state.safetensors).",
@@ -95,6 +102,7 @@ def train(
     encoder_weights: str | None,
     init_model: str | None,
     synthetic_tiles: int,
+    augmentation: str,
     resume: Path | None,
     seed: int,
     max_steps_per_epoch: int | None,
@@ -119,6 +127,7 @@ def train(
         encoder_weights=encoder_weights,
         init_model=init_model,
         synthetic_tiles=synthetic_tiles,
+        augmentation=augmentation,
         max_steps_per_epoch=max_steps_per_epoch,
         checkpoint_every=checkpoint_every,
     )

@@ -36,6 +36,13 @@ class AugmentConfig:
     gamma: float = 0.2
 
 
+#: Named augmentation settings of ``seismic-salt train --augmentation``.
+AUGMENTATIONS: dict[str, AugmentConfig] = {
+    "full": AugmentConfig(),
+    "flip": AugmentConfig(shift=0.0, scale=0.0, contrast=0.0, brightness=0.0, gamma=0.0),
+}
+
+
 def _uniform(n: int, low: float, high: float, generator: torch.Generator) -> torch.Tensor:
     return low + (high - low) * torch.rand(n, generator=generator)
 

@@ -27,7 +27,7 @@ import torch
 
 from seismic_salt.errors import CheckpointError, DataError
 from seismic_salt.progress import Progress
-from seismic_salt.train.augment import augment_batch
+from seismic_salt.train.augment import AUGMENTATIONS, augment_batch
 from seismic_salt.train.datasets import TileSet, load_tgs, stratified_folds
 from seismic_salt.train.schedule import Recipe
 from seismic_salt.train.state import load_state, save_state, state_path_for
@@ -56,6 +56,9 @@ class TrainConfig:
         init_model: A checkpoint (bundled name or path) with the same encoder whose
             weights start the run instead of a random initialisation (fine-tuning);
             see :func:`_load_initial_weights`.
+        augmentation: ``"full"`` (flips, shifts, zooms, gain, brightness and gamma;
+            :class:`~seismic_salt.train.augment.AugmentConfig`) or ``"flip"`` (horizontal
+            flips only, which fitted the TGS tiles better late in training).
     """
 
     model: str = "hyper_resnet34_fast"
@@ -73,6 +76,7 @@ class TrainConfig:
     max_steps_per_epoch: int | None = None
     synthetic_tiles: int = 0
     init_model: str | None = None
+    augmentation: str = "full"
 
     def to_json(self) -> dict[str, Any]:
         """Return the settings as plain JSON values."""
@@ -173,6 +177,11 @@ def train(
     if resume is not None:
         config = _config_for_resume(Path(resume), overrides or {})
     tiles = data if isinstance(data, TileSet) else load_tgs(Path(data))
+    if config.augmentation not in AUGMENTATIONS:
+        raise DataError(
+            f"augmentation must be one of {', '.join(AUGMENTATIONS)}, not {config.augmentation!r}"
+        )
+    augment = AUGMENTATIONS[config.augmentation]
     train_tiles, valid_tiles = split_folds(tiles, config)
     if config.synthetic_tiles:
         from seismic_salt.train.synthetic_tiles import synthetic_tiles
@@ -237,7 +246,7 @@ def train(
             )
             generator = _step_generator(config.seed, info["global_step"])
             batch_amplitude, batch_mask = augment_batch(
-                amplitude[index].to(device), masks[index].to(device), generator
+                amplitude[index].to(device), masks[index].to(device), generator, augment
             )
             torch.manual_seed(config.seed * 1_000_003 + info["global_step"])  # dropout
             loss = _train_step(

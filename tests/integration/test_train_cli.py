@@ -18,6 +18,7 @@ from tgs_factory import write_tgs
 from seismic_salt.model import build_model
 from seismic_salt.model.checkpoint import save_model
 from seismic_salt.model.inputs import tile_channels
+from seismic_salt.train.augment import augment_batch
 from seismic_salt.train.loop import _train_step
 from seismic_salt_cli.main import cli
 
@@ -205,6 +206,36 @@ def test_fine_tune_with_synthetic_tiles_records_both(tmp_path):
     assert provenance["init_model"] == str(start)
     assert provenance["n_train_tiles"] == 12 + 8  # 3 of 4 folds of 16 TGS tiles, plus 8
     assert "8 synthetic tiles" in provenance["data"]
+
+
+def test_augmentation_setting_reaches_every_step(tmp_path, monkeypatch):
+    from seismic_salt.train import loop
+    from seismic_salt.train.augment import AUGMENTATIONS
+
+    seen = []
+
+    def recording(amplitude, mask, generator, config=None):
+        seen.append(config)
+        return augment_batch(amplitude, mask, generator, config)
+
+    monkeypatch.setattr(loop, "augment_batch", recording)
+    data = write_tgs(tmp_path / "tgs", n=8)
+    output = tmp_path / "flip.safetensors"
+    args = ["train", str(data), "--output", str(output), *TINY, "--augmentation", "flip"]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    assert seen and all(c == AUGMENTATIONS["flip"] for c in seen)
+    provenance = json.loads(output.with_suffix(".json").read_text())["provenance"]
+    assert provenance["train_config"]["augmentation"] == "flip"
+
+
+def test_unknown_augmentation_is_refused(tmp_path):
+    from seismic_salt.errors import DataError
+    from seismic_salt.train.loop import TrainConfig, train
+
+    data = write_tgs(tmp_path / "tgs", n=8)
+    with pytest.raises(DataError, match="augmentation must be one of full, flip"):
+        train(data, tmp_path / "m.safetensors", TrainConfig(augmentation="strong"))
 
 
 def test_init_model_of_a_close_variant_copies_what_fits(tmp_path):

@@ -1,7 +1,7 @@
 import numpy as np
 import torch
 
-from seismic_salt.train.augment import AugmentConfig, augment_batch
+from seismic_salt.train.augment import AUGMENTATIONS, AugmentConfig, augment_batch
 from seismic_salt.train.schedule import Recipe
 
 
@@ -22,6 +22,21 @@ def test_flip_is_horizontal_only():
     out_a, out_m = augment_batch(amplitude, mask, torch.Generator().manual_seed(0), flip)
     assert torch.allclose(out_a, amplitude.flip(-1), atol=1e-4)
     assert torch.equal(out_m, mask.flip(-1))  # rows (depth) never move
+
+
+def test_flip_augmentation_only_flips():
+    amplitude = torch.rand(16, 101, 101) * 2 - 1
+    mask = (torch.rand(16, 101, 101) > 0.5).float()
+    generator = torch.Generator().manual_seed(3)
+    out_a, out_m = augment_batch(amplitude, mask, generator, AUGMENTATIONS["flip"])
+    flipped = [not torch.allclose(out_a[i], amplitude[i], atol=1e-4) for i in range(16)]
+    assert 0 < sum(flipped) < 16
+    for i, was_flipped in enumerate(flipped):
+        expect_a, expect_m = (
+            (amplitude[i].flip(-1), mask[i].flip(-1)) if was_flipped else (amplitude[i], mask[i])
+        )
+        assert torch.allclose(out_a[i], expect_a, atol=1e-4)  # no gain, shift or zoom
+        assert torch.equal(out_m[i], expect_m)
 
 
 def test_same_seed_same_augmentation():
