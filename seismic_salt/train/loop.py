@@ -176,12 +176,12 @@ def train(
     config = config or TrainConfig()
     if resume is not None:
         config = _config_for_resume(Path(resume), overrides or {})
-    tiles = data if isinstance(data, TileSet) else load_tgs(Path(data))
     if config.augmentation not in AUGMENTATIONS:
         raise DataError(
             f"augmentation must be one of {', '.join(AUGMENTATIONS)}, not {config.augmentation!r}"
         )
     augment = AUGMENTATIONS[config.augmentation]
+    tiles = data if isinstance(data, TileSet) else load_tgs(Path(data))
     train_tiles, valid_tiles = split_folds(tiles, config)
     if config.synthetic_tiles:
         from seismic_salt.train.synthetic_tiles import synthetic_tiles

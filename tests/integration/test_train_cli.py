@@ -229,6 +229,17 @@ def test_augmentation_setting_reaches_every_step(tmp_path, monkeypatch):
     assert provenance["train_config"]["augmentation"] == "flip"
 
 
+def test_cli_offers_every_named_augmentation():
+    # The CLI spells the names out so that `--help` need not import torch.
+    import click
+
+    from seismic_salt.train.augment import AUGMENTATIONS
+
+    train_command = cli.get_command(click.Context(cli), "train")
+    option = next(p for p in train_command.params if p.name == "augmentation")
+    assert list(option.type.choices) == list(AUGMENTATIONS)
+
+
 def test_unknown_augmentation_is_refused(tmp_path):
     from seismic_salt.errors import DataError
     from seismic_salt.train.loop import TrainConfig, train
