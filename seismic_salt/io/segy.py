@@ -7,7 +7,7 @@ segyio's vectorised ``attributes``) give the inline/crossline grid (see
 ``CachingFileManager`` so the graph pickles to ``dask.distributed`` workers, which
 reopen the file themselves. A chunk is a block of inlines × all crosslines × all
 samples; its traces are read in runs of consecutive trace numbers, and cells without a
-trace are NaN.
+trace are NaN. The dask array itself is built in :mod:`seismic_salt.io.lazy`.
 
 Writing lives in :mod:`seismic_salt.io.writer` and is re-exported here as
 :func:`to_segy`.
@@ -110,12 +110,15 @@ def dataset_from_scan(
     """
     array = SegyBackendArray(scan)
     data: Any = indexing.LazilyIndexedArray(array)
+    if not lazy_only:
+        from seismic_salt.io.lazy import segy_dask_array
+
+        sizes = _resolve_chunks(chunks, default_chunks(array.shape))
+        data = segy_dask_array(array, tuple(sizes[dim] for dim in DIMS),
+                               name=f"open_segy-{_token(scan, sizes)}")  # fmt: skip
     n_il, n_xl, n_s = array.shape
     preferred = {INLINE: 1, CROSSLINE: n_xl, SAMPLE: n_s}  # any inline block aligns
     variable = xr.Variable(DIMS, data, encoding={"preferred_chunks": preferred})
-    if not lazy_only:
-        sizes = _resolve_chunks(chunks, default_chunks(array.shape))
-        variable = variable.chunk(sizes, name=f"open_segy-{_token(scan, sizes)}")
     geometry = scan.geometry
     coords = {
         INLINE: ((INLINE,), geometry.inlines, {"header_byte": scan.iline_byte}),
@@ -168,10 +171,13 @@ def require_3d(ds: xr.Dataset | xr.DataArray) -> None:
 def load_amplitude(ds: xr.Dataset | xr.DataArray) -> xr.DataArray:
     """Read a lazy amplitude (whole or a selection of it) into memory in one array.
 
-    ``ds.amplitude.compute()`` holds every chunk and then dask concatenates them into a
-    new array, so it peaks at twice the size of the result; this writes each chunk into
-    one preallocated array as it is read (``dask.array.store``), which peaks at about
-    the size of the result and is faster. See docs/io.md for measurements.
+    The whole ``amplitude`` of :func:`open_segy` already computes into one array (see
+    :mod:`seismic_salt.io.lazy`), but a selection of it is a plain dask array, whose
+    ``.compute()`` holds every chunk and then concatenates them into a new array: twice
+    the size of the result. This writes each chunk of any dask-backed amplitude
+    (including one chunked by ``xr.open_dataset``) into one preallocated array as it is
+    read (``dask.array.store``); the whole ``amplitude`` is simply computed. See
+    docs/io.md for measurements.
 
     Args:
         ds: A dataset from :func:`open_segy`, or its (possibly sliced) ``amplitude``.
@@ -181,9 +187,11 @@ def load_amplitude(ds: xr.Dataset | xr.DataArray) -> xr.DataArray:
     """
     import dask.array as da
 
+    from seismic_salt.io.lazy import SegyDaskArray
+
     amplitude = ds[AMPLITUDE] if isinstance(ds, xr.Dataset) else ds
-    if not isinstance(amplitude.data, da.Array):
-        return amplitude.load()
+    if isinstance(amplitude.data, SegyDaskArray) or not isinstance(amplitude.data, da.Array):
+        return amplitude.compute()  # reads into one array already
     out = np.empty(amplitude.shape, dtype=amplitude.dtype)
     da.store(amplitude.data, out, lock=False)
     return amplitude.copy(data=out)
@@ -204,22 +212,34 @@ def read_traces(scan: SegyScan, trace_ids: np.ndarray) -> np.ndarray:
         return read_trace_block(f, np.asarray(trace_ids), scan.layout.n_samples)
 
 
-def read_trace_block(f: segyio.SegyFile, trace_ids: np.ndarray, n_samples: int) -> np.ndarray:
+def read_trace_block(
+    f: segyio.SegyFile, trace_ids: np.ndarray, n_samples: int, out: np.ndarray | None = None
+) -> np.ndarray:
     """Read the traces ``trace_ids`` (any shape; -1 = none) into a float32 array.
 
     Consecutive trace numbers are read in one call, so an inline block of an
     inline-sorted file is a single read, and of a crossline-sorted file one read per
     crossline.
 
+    Args:
+        f: An open segyio file.
+        trace_ids: Trace numbers in the file, any shape; -1 where there is no trace.
+        n_samples: Samples per trace.
+        out: Write here (``float32[*trace_ids.shape, n_samples]``, any strides) instead
+            of a new array.
+
     Returns:
-        ``float32[*trace_ids.shape, n_samples]``, NaN where the id is -1.
+        ``float32[*trace_ids.shape, n_samples]`` (``out`` when given), NaN where the id
+        is -1.
     """
+    shape = (*trace_ids.shape, n_samples)
     flat = trace_ids.ravel()
+    if out is None:
+        out = np.empty(shape, dtype=np.float32)
     if flat.size and flat[0] >= 0 and np.all(np.diff(flat) == 1):
-        raw = f.trace.raw[int(flat[0]) : int(flat[-1]) + 1]
-        block = raw.reshape(flat.size, n_samples).astype(np.float32, copy=False)
-        return block.reshape(*trace_ids.shape, n_samples)
-    out = np.full((flat.size, n_samples), np.nan, dtype=np.float32)
+        _read_run(f, int(flat[0]), out)
+        return out
+    out[trace_ids < 0] = np.nan
     where = np.flatnonzero(flat >= 0)
     order = np.argsort(flat[where], kind="stable")
     where, ids = where[order], flat[where][order]
@@ -227,8 +247,24 @@ def read_trace_block(f: segyio.SegyFile, trace_ids: np.ndarray, n_samples: int) 
     for start, stop in zip(np.r_[0, breaks], np.r_[breaks, ids.size], strict=True):
         if stop > start:
             raw = f.trace.raw[int(ids[start]) : int(ids[stop - 1]) + 1]
-            out[where[start:stop]] = raw.reshape(stop - start, n_samples)
-    return out.reshape(*trace_ids.shape, n_samples)
+            cells = np.unravel_index(where[start:stop], trace_ids.shape)
+            out[cells] = raw.reshape(stop - start, n_samples)
+    return out
+
+
+def _read_run(f: segyio.SegyFile, first: int, out: np.ndarray) -> None:
+    """Read consecutive traces, from trace ``first`` on, into ``out[..., sample]``.
+
+    A C-contiguous float32 ``out`` of a float file is filled in place by segyio's trace
+    reader (the call ``f.trace.raw[a:b]`` makes on a buffer of its own), which saves a
+    copy of every sample; otherwise the traces are read with ``f.trace.raw`` and copied.
+    """
+    n_samples = out.shape[-1]
+    count = out.size // n_samples
+    if out.flags.c_contiguous and out.dtype == f.dtype == np.float32:
+        f.xfd.gettr(out.reshape(count, n_samples), first, 1, count, 0, n_samples, 1, n_samples)
+    else:
+        out[...] = f.trace.raw[first : first + count].reshape(out.shape)
 
 
 class SegyBackendArray(BackendArray):
@@ -258,13 +294,31 @@ class SegyBackendArray(BackendArray):
             key, self.shape, indexing.IndexingSupport.BASIC, self._raw_indexing_method
         )
 
-    def _raw_indexing_method(self, key: tuple) -> np.ndarray:
-        slices = tuple(k if isinstance(k, slice) else slice(k, k + 1) for k in key)
-        ids = self.trace_index[slices[0], slices[1]]
+    def read(self, region: tuple[slice, slice, slice], out: np.ndarray | None = None) -> np.ndarray:
+        """The samples of a block, ``float32[inline, crossline, sample]``.
+
+        Args:
+            region: One slice per axis (positions, not labels).
+            out: Write here (the block's shape, any strides) instead of a new array.
+
+        Returns:
+            The block (``out`` when given); NaN where the survey has no trace.
+        """
+        ids = self.trace_index[region[0], region[1]]
+        n_samples = self.shape[2]
+        whole_traces = region[2].indices(n_samples) == (0, n_samples, 1)
         with self._lock:
             f = self._manager.acquire(needs_lock=False)
-            block = read_trace_block(f, ids, self.shape[2])
-        block = block[:, :, slices[2]]
+            block = read_trace_block(f, ids, n_samples, out if whole_traces else None)
+        if whole_traces:
+            return block
+        if out is None:
+            return block[:, :, region[2]]
+        out[...] = block[:, :, region[2]]
+        return out
+
+    def _raw_indexing_method(self, key: tuple) -> np.ndarray:
+        block = self.read(tuple(k if isinstance(k, slice) else slice(k, k + 1) for k in key))
         drop = tuple(axis for axis, k in enumerate(key) if not isinstance(k, slice))
         return block.squeeze(axis=drop) if drop else block
 

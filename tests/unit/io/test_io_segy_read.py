@@ -5,6 +5,7 @@ import cloudpickle
 import dask
 import numpy as np
 import pytest
+import segyio
 import xarray as xr
 
 from seismic_salt.errors import GeometryError, InputFileError, SegyError
@@ -200,6 +201,8 @@ def test_load_amplitude_reads_into_one_array(make_segy, expected_cube):
     assert loaded.live.sum() == 11
     part = segy.load_amplitude(ds.amplitude.sel(inline=[11, 12], sample=slice(4, 12)))
     np.testing.assert_array_equal(part.values, expected_cube(IL, XL, NS, [(12, 26)])[1:, :, 1:4])
+    chunked = xr.open_dataset(ds.attrs["source_path"], engine="seismic_salt", chunks={})
+    np.testing.assert_array_equal(segy.load_amplitude(chunked).values, loaded.values)
 
 
 def _patched(tmp_path, source, name, *patches):
@@ -227,3 +230,17 @@ def test_byte_order_constant_decides(tmp_path, make_segy, expected_cube):
     ds = open_segy(marked)
     assert ds.attrs["byte_order"] == "little"
     np.testing.assert_array_equal(ds.amplitude.values, expected_cube(IL, XL, NS))
+
+
+def test_float_traces_are_read_straight_into_the_result(make_segy, expected_cube, monkeypatch):
+    ieee, ibm, int16 = make_segy("a.sgy"), make_segy("b.sgy", fmt=1), make_segy("c.sgy", fmt=3)
+    cube = expected_cube(IL, XL, NS)
+    copies = []
+    real = segyio.trace.RawTrace.__getitem__
+    monkeypatch.setattr(segyio.trace.RawTrace, "__getitem__",
+                        lambda self, i: copies.append(i) or real(self, i))  # fmt: skip
+    for path in (ieee, ibm):  # segyio converts both to float32: no copy
+        np.testing.assert_array_equal(open_segy(path, chunks=2).amplitude.values, cube)
+    assert copies == []
+    np.testing.assert_array_equal(open_segy(int16, chunks=2).amplitude.values, cube)
+    assert len(copies) == 2  # int16 samples are read by segyio, then cast
