@@ -256,12 +256,14 @@ def _read_run(f: segyio.SegyFile, first: int, out: np.ndarray) -> None:
     """Read consecutive traces, from trace ``first`` on, into ``out[..., sample]``.
 
     A C-contiguous float32 ``out`` of a float file is filled in place by segyio's trace
-    reader (the call ``f.trace.raw[a:b]`` makes on a buffer of its own), which saves a
-    copy of every sample; otherwise the traces are read with ``f.trace.raw`` and copied.
+    reader on its internal handle ``f.xfd`` (the call ``f.trace.raw[a:b]`` makes on a
+    buffer of its own), which saves a copy of every sample; otherwise the traces are
+    read with ``f.trace.raw`` and copied.
     """
     n_samples = out.shape[-1]
     count = out.size // n_samples
-    if out.flags.c_contiguous and out.dtype == f.dtype == np.float32:
+    direct = hasattr(f, "xfd") and out.flags.c_contiguous
+    if direct and out.dtype == f.dtype == np.float32:
         f.xfd.gettr(out.reshape(count, n_samples), first, 1, count, 0, n_samples, 1, n_samples)
     else:
         out[...] = f.trace.raw[first : first + count].reshape(out.shape)
