@@ -22,7 +22,6 @@ read into fresh arrays and concatenated as usual: nothing large is pickled.
 from __future__ import annotations
 
 import itertools
-import weakref
 from typing import Any
 
 import dask.array as da
@@ -37,9 +36,6 @@ from dask.highlevelgraph import HighLevelGraph
 from dask.utils import ensure_dict
 
 __all__ = ["SegyDaskArray", "segy_dask_array"]
-
-_UNCLAIMED: weakref.WeakValueDictionary[int, np.ndarray] = weakref.WeakValueDictionary()
-"""Result arrays allocated by :class:`_Result` and not yet returned by a compute, by id."""
 
 
 def segy_dask_array(backend: Any, chunks: tuple[int, ...], name: str) -> SegyDaskArray:
@@ -82,8 +78,6 @@ class _Result:
 
     def __init__(self, shape: tuple[int, ...] | None = None, dtype: Any = None) -> None:
         self.array = None if shape is None else np.empty(shape, dtype=dtype)
-        if self.array is not None:
-            _UNCLAIMED[id(self.array)] = self.array
 
     def __reduce__(self) -> tuple:
         return (_Result, ())  # never ship the array to another process
@@ -123,14 +117,18 @@ def _optimize(dsk: Any, keys: Any, **kwargs: Any) -> Any:
 
 
 def _finalize(results: Any) -> np.ndarray:
-    """The shared result when the chunks are views tiling it, else dask's concatenation."""
+    """The shared result when the chunks are views tiling it, else dask's concatenation.
+
+    Only a rewritten read returns a view of an array it did not allocate itself (a
+    sample subset is a view of a larger block, so it never tiles its base), so views
+    tiling one base mean that base is this compute's :class:`_Result`.
+    """
     chunks = list(flatten(results))
     base = getattr(chunks[0], "base", None) if chunks else None
     if (
         isinstance(base, np.ndarray)
         and all(isinstance(c, np.ndarray) and c.base is base for c in chunks)
         and sum(c.size for c in chunks) == base.size
-        and _UNCLAIMED.pop(id(base), None) is base
     ):
         return base
     return dask_finalize(results)
