@@ -1,13 +1,24 @@
 """Amplitude scaling matched to the distribution the model was trained on.
 
-The TGS training tiles are 8-bit greyscale images of seismic amplitude, mapped to
-[-1, 1] for the network. A volume is brought to the same range by a robust,
-symmetric clip: the ``[0.5, 99.5]`` percentiles of a random sample of live traces
-give a clip level ``c = max(|p_low|, |p_high|)``; amplitudes become ``x / c`` clipped
-to [-1, 1], so zero amplitude stays at zero (mid-grey). The statistics are computed
-once per volume, with a fixed seed, and dead (all-zero or NaN) traces and NaN samples
-are left out. The model's JSON config (``config["input"]["normalisation"]``) may
-override the percentiles, the output range and whether the clip is symmetric.
+The TGS training tiles are 8-bit greyscale images of seismic amplitude, each stretched
+on its own to the full grey range, mapped to [-1, 1] for the network. A model's JSON
+config names how a volume is brought to that distribution
+(``config["input"]["normalisation"]``, read by :meth:`Contract.from_config`), in two
+steps:
+
+1. Volume: a robust, symmetric clip. The ``[0.5, 99.5]`` percentiles of a random sample
+   of live traces give a clip level ``c = max(|p_low|, |p_high|)``; amplitudes become
+   ``x / c`` clipped to [-1, 1], so zero amplitude stays at zero (mid-grey). The
+   statistics are computed once per volume, with a fixed seed, and dead (all-zero or
+   NaN) traces and NaN samples are left out (:class:`Normalisation`).
+2. Tile (kind ``"tile_stretch"`` only): each 101 × 101 tile is stretched by its own
+   minimum and maximum to the range, as TGS stretched its tiles, so a survey whose gain
+   drifts with depth and along the line reaches the model as TGS tiles did
+   (:func:`seismic_salt.model.inputs.stretch_tiles`, used in training and inference
+   alike). Kind ``"robust_clip"`` (the first bundled models) skips this step.
+
+The contract may also set the percentiles, the output range and whether the clip is
+symmetric. Both steps are invariant to the survey's overall scale.
 
 Example:
     >>> import numpy as np
@@ -32,6 +43,67 @@ from seismic_salt.errors import DataError
 DEFAULT_PERCENTILES = (0.5, 99.5)
 DEFAULT_RANGE = (-1.0, 1.0)
 
+#: Normalisation kinds this version can apply, and what each does.
+KINDS = {
+    "robust_clip": "the volume clipped at robust percentiles and mapped to the range",
+    "tile_stretch": "robust_clip, then every tile stretched by its own minimum and maximum",
+}
+
+
+@dataclass(frozen=True)
+class Contract:
+    """How a model wants its amplitudes normalised (its JSON ``input.normalisation``).
+
+    Attributes:
+        kind: One of :data:`KINDS`.
+        percentiles: Percentiles of the volume's clip.
+        range: Output range of both steps, ``(-1.0, 1.0)`` for the TGS-trained models.
+        symmetric: Clip at ``±max(|p_low|, |p_high|)`` so zero stays zero.
+    """
+
+    kind: str = "robust_clip"
+    percentiles: tuple[float, float] = DEFAULT_PERCENTILES
+    range: tuple[float, float] = DEFAULT_RANGE
+    symmetric: bool = True
+
+    @property
+    def per_tile(self) -> bool:
+        """True when every tile is stretched on its own after the volume's clip."""
+        return self.kind == "tile_stretch"
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any] | None) -> Contract:
+        """Read a model's ``input.normalisation`` (None: the first models' robust clip).
+
+        Raises:
+            DataError: If the kind is unknown or a value is malformed.
+        """
+        if config is None:
+            return cls()
+        if not isinstance(config, Mapping):
+            raise DataError(f"the model's normalisation must be a mapping, got {config!r}")
+        kind = config.get("kind", "robust_clip")
+        if kind not in KINDS:
+            raise DataError(
+                f"the model expects amplitude normalisation {kind!r}; this version of "
+                f"seismic-salt supports {', '.join(sorted(KINDS))}"
+            )
+        return cls(
+            kind=kind,
+            percentiles=_pair(config.get("percentiles", DEFAULT_PERCENTILES), "percentiles"),
+            range=_pair(config.get("range", DEFAULT_RANGE), "range"),
+            symmetric=bool(config.get("symmetric", True)),
+        )
+
+    def to_config(self) -> dict[str, Any]:
+        """Return the contract as the JSON a checkpoint stores."""
+        return {
+            "kind": self.kind,
+            "percentiles": list(self.percentiles),
+            "range": list(self.range),
+            "symmetric": self.symmetric,
+        }
+
 
 @dataclass(frozen=True)
 class Normalisation:
@@ -42,12 +114,15 @@ class Normalisation:
         high: Amplitude mapped to ``range[1]``.
         range: Output range, ``(-1.0, 1.0)`` for the TGS-trained models.
         percentiles: Percentiles the clip came from (provenance only).
+        kind: The contract kind it was fitted for (:data:`KINDS`); a model refuses a
+            scaling fitted for another kind.
     """
 
     low: float
     high: float
     range: tuple[float, float] = DEFAULT_RANGE
     percentiles: tuple[float, float] = DEFAULT_PERCENTILES
+    kind: str = "robust_clip"
 
     @classmethod
     def fit(
@@ -55,7 +130,7 @@ class Normalisation:
         amplitude: Any,
         live: Any = None,
         *,
-        contract: Mapping[str, Any] | None = None,
+        contract: Contract | Mapping[str, Any] | None = None,
         n_traces: int = 4096,
         max_inlines: int = 32,
         seed: int = 0,
@@ -66,7 +141,8 @@ class Normalisation:
             amplitude: ``[inline, crossline, sample]`` array (numpy, dask or xarray).
                 Only up to ``max_inlines`` randomly chosen inlines are read.
             live: Optional bool mask ``[inline, crossline]`` of live traces.
-            contract: The model's ``config["input"]["normalisation"]`` (may be None).
+            contract: The model's :class:`Contract`, or its JSON
+                ``config["input"]["normalisation"]`` (None: the first models' clip).
             n_traces: Number of live traces to sample.
             max_inlines: Number of inlines to read the sample from.
             seed: Seed of the random sample, so reruns get the same clip.
@@ -77,7 +153,7 @@ class Normalisation:
         Raises:
             DataError: If the volume is not 3D or has no live, finite sample.
         """
-        settings = _contract_settings(contract)
+        settings = contract if isinstance(contract, Contract) else Contract.from_config(contract)
         shape = tuple(amplitude.shape)
         if len(shape) != 3:
             raise DataError(f"amplitude must be [inline, crossline, sample], got {shape}")
@@ -96,13 +172,13 @@ class Normalisation:
                 "the volume has no live trace to compute amplitude statistics from: "
                 "every sampled trace is dead (all zero or NaN)"
             )
-        low, high = (float(v) for v in np.percentile(values, settings["percentiles"]))
-        if settings["symmetric"]:
+        low, high = (float(v) for v in np.percentile(values, settings.percentiles))
+        if settings.symmetric:
             clip = max(abs(low), abs(high))
             low, high = -clip, clip
         if not high > low:
             high = low + 1.0
-        return cls(low, high, settings["range"], settings["percentiles"])
+        return cls(low, high, settings.range, settings.percentiles, settings.kind)
 
     def apply(self, amplitude: np.ndarray) -> np.ndarray:
         """Return ``amplitude`` clipped and mapped to ``range`` as ``float32`` (NaN kept)."""
@@ -116,20 +192,24 @@ class Normalisation:
 
     @classmethod
     def from_json(cls, text: str) -> Normalisation:
-        """Rebuild a scaling written by :meth:`to_json`.
+        """Rebuild a scaling written by :meth:`to_json` (one without a kind: robust_clip).
 
         Raises:
             DataError: If ``text`` is not such JSON.
         """
         try:
             fields = json.loads(text)
+            kind = fields.get("kind", "robust_clip")
+            if kind not in KINDS:
+                raise ValueError(kind)
             return cls(
                 float(fields["low"]),
                 float(fields["high"]),
-                tuple(fields["range"]),
-                tuple(fields["percentiles"]),
+                tuple(float(v) for v in fields["range"]),
+                tuple(float(v) for v in fields["percentiles"]),
+                kind,
             )
-        except (ValueError, KeyError, TypeError) as err:
+        except (ValueError, KeyError, TypeError, AttributeError) as err:
             raise DataError(f"not a stored amplitude normalisation: {text!r}") from err
 
 
@@ -153,28 +233,6 @@ def dead_traces(block: np.ndarray) -> np.ndarray:
 def _live_traces(block: np.ndarray) -> np.ndarray:
     finite = np.isfinite(block)
     return np.any(finite & (block != 0), axis=-1)
-
-
-def _contract_settings(contract: Mapping[str, Any] | None) -> dict[str, Any]:
-    """Read the percentiles, range and symmetry from a model's normalisation contract.
-
-    Raises:
-        DataError: If the contract names another method or has malformed values.
-    """
-    contract = dict(contract or {})
-    method = contract.get("kind", contract.get("method", "robust_clip"))
-    if "percentile" not in str(method) and "robust" not in str(method):
-        raise DataError(
-            f"the model expects amplitude normalisation {method!r}; this version of "
-            "seismic-salt supports only a robust percentile clip"
-        )
-    percentiles = _pair(contract.get("percentiles", DEFAULT_PERCENTILES), "percentiles")
-    value_range = _pair(contract.get("range", DEFAULT_RANGE), "range")
-    return {
-        "percentiles": percentiles,
-        "range": value_range,
-        "symmetric": bool(contract.get("symmetric", True)),
-    }
 
 
 def _pair(value: Sequence[float], name: str) -> tuple[float, float]:

@@ -354,6 +354,7 @@ def segment(
     ref = resolve_model(model)
     settings = resolve_precision(ref, settings)
     scaling = normalisation or _fit_scaling(amplitude, ref, settings)
+    _check_scaling_fits(scaling, ref, settings)
     live = _live_mask(amplitude)
     bar = Progress(amplitude.sizes["inline"], "segment", progress, "inline") if progress else None
     inline = chunked.data.map_blocks(
@@ -440,6 +441,23 @@ def _fit_scaling(amplitude: Any, ref: ModelRef, settings: Settings) -> Normalisa
     contract = _normalisation_contract(ref, settings)
     with dask.config.set(scheduler="synchronous"):
         return Normalisation.fit(amplitude, _live_mask(amplitude), contract=contract)
+
+
+def _check_scaling_fits(scaling: Normalisation, ref: ModelRef, settings: Settings) -> None:
+    """Refuse a scaling fitted for another normalisation kind than the model's.
+
+    Raises:
+        DataError: The kinds differ (a model trained on stretched tiles must not see
+            a volume scaled for the first models, or the reverse).
+    """
+    from seismic_salt.normalize import Contract
+
+    kind = Contract.from_config(_normalisation_contract(ref, settings)).kind
+    if scaling.kind != kind:
+        raise DataError(
+            f"the amplitude normalisation was fitted for {scaling.kind!r}, but the model "
+            f"{ref.name} expects {kind!r}: fit it for this model, or let segment fit it"
+        )
 
 
 # --- store API -----------------------------------------------------------------------

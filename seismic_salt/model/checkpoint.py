@@ -233,7 +233,9 @@ def _check_safetensors_bytes(path: Path, data: bytes) -> None:
 
 
 def _check_input(path: Path, contract: dict[str, Any]) -> None:
+    from seismic_salt.errors import DataError
     from seismic_salt.model.inputs import CHANNELS
+    from seismic_salt.normalize import Contract
 
     channels = contract.get("channels")
     depth = contract.get("depth_channel")
@@ -242,6 +244,10 @@ def _check_input(path: Path, contract: dict[str, Any]) -> None:
             f"checkpoint {path} expects input channels {channels} with depth channel {depth!r};"
             f" this seismic-salt builds {list(CHANNELS)} with 'tile_ramp'"
         )
+    try:
+        Contract.from_config(contract.get("normalisation"))
+    except DataError as err:
+        raise CheckpointError(f"checkpoint {path}: {err}") from err
 
 
 def _load(path_text: str, device: str) -> nn.Module:

@@ -3,7 +3,10 @@
 A tile is ``[H, W]`` with ``H`` running down in depth (time or depth samples) and ``W``
 along the section. The network sees three channels (the paper's CoordConv analogue):
 
-1. ``amplitude``, normalised to ``[-1, 1]`` (robust clip at the 0.5/99.5 percentiles);
+1. ``amplitude``, normalised to ``[-1, 1]`` as the model's normalisation contract says
+   (:class:`seismic_salt.normalize.Contract`): the volume's robust clip, then, for kind
+   ``"tile_stretch"``, each tile stretched by its own minimum and maximum
+   (:func:`stretch_tiles`, applied here so training and inference share it);
 2. ``vertical_ramp``, running linearly from 0 at the top row to 1 at the bottom row;
 3. ``amplitude * vertical_ramp``.
 
@@ -18,17 +21,60 @@ from typing import Any
 import torch
 
 from seismic_salt.errors import DataError
+from seismic_salt.normalize import Contract
 
-__all__ = ["CHANNELS", "input_contract", "tile_channels"]
+__all__ = [
+    "CHANNELS",
+    "NORMALISATION",
+    "input_contract",
+    "model_contract",
+    "stretch_tiles",
+    "tile_channels",
+]
 
 CHANNELS = ("amplitude", "vertical_ramp", "amplitude*vertical_ramp")
 
+#: The normalisation kind of newly built models.
+NORMALISATION = "tile_stretch"
 
-def tile_channels(amplitude: torch.Tensor) -> torch.Tensor:
+
+def stretch_tiles(
+    amplitude: torch.Tensor, value_range: tuple[float, float] = (-1.0, 1.0)
+) -> torch.Tensor:
+    """Stretch each tile linearly so its minimum and maximum span ``value_range``.
+
+    This is what TGS did to every tile (grey 0..255 from each tile's own extremes). A
+    constant tile becomes the middle of the range.
+
+    Args:
+        amplitude: ``[B, H, W]`` floating-point tiles (no NaN).
+        value_range: Output ``(low, high)``.
+
+    Returns:
+        The stretched tiles, same shape, dtype and device.
+
+    Example:
+        >>> tiles = torch.tensor([[[0.0, 2.0], [1.0, 4.0]]])
+        >>> stretch_tiles(tiles).tolist()
+        [[[-1.0, 0.0], [-0.5, 1.0]]]
+    """
+    low, high = value_range
+    flat = amplitude.reshape(amplitude.shape[0], -1)
+    smallest = flat.amin(dim=1).view(-1, 1, 1)
+    span = (flat.amax(dim=1).view(-1, 1, 1) - smallest).float()
+    scale = torch.where(span > 0, (high - low) / span.clamp_min(1e-30), 0.0)
+    middle = torch.where(span > 0, low, (low + high) / 2)
+    return ((amplitude - smallest) * scale + middle).to(amplitude.dtype)
+
+
+def tile_channels(amplitude: torch.Tensor, normalisation: Any = None) -> torch.Tensor:
     """Build the 3-channel network input from amplitude tiles.
 
     Args:
-        amplitude: ``[B, H, W]`` normalised amplitude, depth down ``H``.
+        amplitude: ``[B, H, W]`` amplitude scaled with the volume's clip, depth down ``H``.
+        normalisation: The model's contract (:class:`~seismic_salt.normalize.Contract`,
+            or its JSON); with kind ``"tile_stretch"`` every tile is stretched on its
+            own first. None: used as it is (kind ``"robust_clip"``).
 
     Returns:
         ``[B, 3, H, W]`` tensor: amplitude, vertical ramp (0 → 1 down each tile) and their
@@ -48,12 +94,28 @@ def tile_channels(amplitude: torch.Tensor) -> torch.Tensor:
     b, h, w = amplitude.shape
     dtype = amplitude.dtype if amplitude.is_floating_point() else torch.float32
     amplitude = amplitude.to(dtype)
+    if not isinstance(normalisation, Contract):
+        normalisation = Contract.from_config(normalisation)
+    if normalisation.per_tile and b:
+        amplitude = stretch_tiles(amplitude, normalisation.range)
     ramp = torch.linspace(0.0, 1.0, h, dtype=dtype, device=amplitude.device)
     ramp = ramp.view(1, h, 1).expand(b, h, w)
     return torch.stack([amplitude, ramp, amplitude * ramp], dim=1)
 
 
-def input_contract(pad_to: int = 128, tile_size: int = 101) -> dict[str, Any]:
+def model_contract(model: Any) -> Contract:
+    """Return the normalisation contract of a model (its ``config``; none: robust_clip).
+
+    Raises:
+        DataError: If the model's config names an unknown or malformed normalisation.
+    """
+    config = getattr(model, "config", None) or {}
+    return Contract.from_config((config.get("input") or {}).get("normalisation"))
+
+
+def input_contract(
+    pad_to: int = 128, tile_size: int = 101, normalisation: str = NORMALISATION
+) -> dict[str, Any]:
     """Return the input contract written into ``model.config["input"]`` and checkpoints."""
     return {
         "channels": list(CHANNELS),
@@ -61,6 +123,6 @@ def input_contract(pad_to: int = 128, tile_size: int = 101) -> dict[str, Any]:
         "tile_size": tile_size,
         "pad_to": pad_to,
         "padding": "reflect",
-        "normalisation": {"kind": "robust_clip", "percentiles": [0.5, 99.5], "range": [-1, 1]},
+        "normalisation": Contract(kind=normalisation).to_config(),
         "depth_channel": "tile_ramp",
     }

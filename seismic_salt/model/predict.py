@@ -59,8 +59,10 @@ def predict_tiles(
     Args:
         model: A network from :func:`~seismic_salt.model.build_model` or
             :func:`~seismic_salt.model.load_model`.
-        amplitude: ``[N, H, W]`` tiles normalised to [-1, 1] (``H`` = depth, down),
-            ``H, W <= 128``; cast to float32.
+        amplitude: ``[N, H, W]`` tiles scaled with the volume's clip to [-1, 1] (``H`` =
+            depth, down), ``H, W <= 128``; cast to float32. A model whose contract is
+            ``"tile_stretch"`` stretches each tile on its own first (see
+            :func:`~seismic_salt.model.inputs.tile_channels`).
         batch_size: Tiles per forward pass.
         device: Where to run.
         precision: ``"auto"``, ``"fp32"`` or ``"bf16"`` (see
@@ -81,10 +83,11 @@ def predict_tiles(
     """
     import torch
 
-    from seismic_salt.model.inputs import tile_channels
+    from seismic_salt.model.inputs import model_contract, tile_channels
     from seismic_salt.model.precision import choose_precision
 
     amplitude = _check_amplitude(amplitude)
+    contract = model_contract(model)
     if batch_size < 1:
         raise DataError(f"batch_size must be at least 1, not {batch_size}")
     n, h, w = amplitude.shape
@@ -105,7 +108,7 @@ def predict_tiles(
         ):
             for start in range(0, n, batch_size):
                 batch = torch.from_numpy(amplitude[start : start + batch_size]).to(device)
-                x = tile_channels(batch)
+                x = tile_channels(batch, contract)
                 if bf16 and device.type == "cpu":
                     x = x.contiguous(memory_format=torch.channels_last)
                 prob = _probabilities(model, x, tta)

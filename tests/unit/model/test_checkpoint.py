@@ -41,9 +41,10 @@ def test_config_contents(saved) -> None:
     inp = config["input"]
     assert inp["tile_size"] == 101 and inp["pad_to"] == 128 and inp["padding"] == "reflect"
     assert inp["normalisation"] == {
-        "kind": "robust_clip",
+        "kind": "tile_stretch",
         "percentiles": [0.5, 99.5],
-        "range": [-1, 1],
+        "range": [-1.0, 1.0],
+        "symmetric": True,
     }
     assert inp["depth_channel"] == "tile_ramp"
     assert config["output"]["threshold"] == 0.45 and config["output"]["min_salt_pixels"] == 20
