@@ -74,8 +74,24 @@ _existing_dir = click.Path(exists=True, file_okay=False, path_type=Path)
     "--augmentation",
     default="full",
     show_default=True,
-    type=click.Choice(["full", "flip"]),
-    help="full: flips, shifts, zooms, gain, gamma; flip: horizontal flips only.",
+    type=click.Choice(["full", "flip", "survey"]),
+    help="full: flips, shifts, zooms, gain, gamma; flip: horizontal flips only; "
+    "survey: flips and a smooth gain drift across each tile.",
+)
+@click.option(
+    "--section",
+    "sections",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False),
+    help="A partly labelled SEG-Y (labels in <stem>.labels.npy beside it: 1 salt, 0 not, "
+    "255 unknown) whose windows join the training folds; repeat for more.",
+)
+@click.option(
+    "--section-windows",
+    default=64,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Windows cut from each --section.",
 )
 @click.option(
     "--resume",
@@ -103,6 +119,8 @@ def train(
     init_model: str | None,
     synthetic_tiles: int,
     augmentation: str,
+    sections: tuple[str, ...],
+    section_windows: int,
     resume: Path | None,
     seed: int,
     max_steps_per_epoch: int | None,
@@ -128,6 +146,8 @@ def train(
         init_model=init_model,
         synthetic_tiles=synthetic_tiles,
         augmentation=augmentation,
+        sections=[str(Path(p).resolve()) for p in sections],
+        section_windows=section_windows,
         max_steps_per_epoch=max_steps_per_epoch,
         checkpoint_every=checkpoint_every,
     )
@@ -156,6 +176,8 @@ def _given_settings(ctx: click.Context) -> dict:
             continue
         if ctx.get_parameter_source(name) is click.core.ParameterSource.DEFAULT:
             continue
+        if name == "sections":  # saved resolved, as the run was given them
+            value = [str(Path(p).resolve()) for p in value]
         given[f"recipe.{name}" if name in _RECIPE_OPTIONS else name] = value
     return given
 
@@ -163,6 +185,12 @@ def _given_settings(ctx: click.Context) -> dict:
 @click.command()
 @click.argument("data_dir", type=_existing_dir)
 @click.option("--model", default="default", show_default=True, help="Bundled name or path.")
+@click.option(
+    "--split",
+    type=click.Choice(["all", "fold", "test"]),
+    help="Tiles to score: all, one training fold (--folds/--fold; the default when given) "
+    "or the project's test split of the TGS tiles, which no training run sees.",
+)
 @click.option("--folds", type=click.IntRange(min=2), help="Score one fold of this split ...")
 @click.option("--fold", type=click.IntRange(min=0), help="... this one (as in training).")
 @click.option("--seed", default=0, show_default=True, type=int, help="Fold seed of training.")
@@ -171,6 +199,7 @@ def _given_settings(ctx: click.Context) -> dict:
 def evaluate(
     data_dir: Path,
     model: str,
+    split: str | None,
     folds: int | None,
     fold: int | None,
     seed: int,
@@ -180,11 +209,13 @@ def evaluate(
     """Score a model on labelled tiles in Kaggle's layout (Kaggle score, IoU, empty accuracy)."""
     from seismic_salt.train.evaluate import evaluate as run_evaluation
 
-    result = run_evaluation(data_dir, model, folds=folds, fold=fold, seed=seed, tta=tta)
+    result = run_evaluation(
+        data_dir, model, split=split, folds=folds, fold=fold, seed=seed, tta=tta
+    )
     if as_json:
         click.echo(json.dumps(result))
         return
-    click.echo(f"tiles           {result['n_tiles']}")
+    click.echo(f"tiles           {result['n_tiles']} ({result['split']})")
     click.echo(f"Kaggle score    {result['score']:.4f}")
     click.echo(f"IoU (salt)      {result['iou']:.4f}")
     click.echo(f"empty accuracy  {result['empty_accuracy']:.4f}")

@@ -4,7 +4,8 @@ All transforms run on a whole batch of tensors at once and draw from an explicit
 ``torch.Generator``, so a training step's augmentation depends only on its seed (which
 is what makes an interrupted run resume to the same weights).
 
-Tiles are ``[B, H, W]`` with rows = depth (downwards) and columns = crossline.
+Tiles are ``[B, H, W]`` with rows = depth (downwards) and columns = crossline. Masks
+hold 0, 1 or 255 (unknown); unknown pixels stay unknown through every warp.
 """
 
 from __future__ import annotations
@@ -26,6 +27,9 @@ class AugmentConfig:
         contrast: Largest relative change of amplitude gain.
         brightness: Largest additive amplitude offset (amplitudes span [-1, 1]).
         gamma: Largest relative change of gamma on the [0, 1]-mapped amplitude.
+        gain_drift: Largest change of the natural log of the amplitude gain from one
+            side of the tile to the other, drawn separately down and across: a smooth
+            gain drift like a survey's, which a tile stretch does not undo.
     """
 
     hflip: float = 0.5
@@ -34,12 +38,16 @@ class AugmentConfig:
     contrast: float = 0.2
     brightness: float = 0.1
     gamma: float = 0.2
+    gain_drift: float = 0.0
 
 
 #: Named augmentation settings of ``seismic-salt train --augmentation``.
 AUGMENTATIONS: dict[str, AugmentConfig] = {
     "full": AugmentConfig(),
     "flip": AugmentConfig(shift=0.0, scale=0.0, contrast=0.0, brightness=0.0, gamma=0.0),
+    "survey": AugmentConfig(
+        shift=0.0, scale=0.0, contrast=0.0, brightness=0.0, gamma=0.0, gain_drift=0.5
+    ),
 }
 
 
@@ -60,16 +68,20 @@ def augment_batch(
 
     Args:
         amplitude: ``[B, H, W]`` float amplitudes in [-1, 1].
-        mask: ``[B, H, W]`` salt masks (0/1, any dtype).
+        mask: ``[B, H, W]`` salt masks (0, 1, or 255 where unknown; any dtype).
         generator: Source of randomness (CPU generator).
         config: Transform ranges; defaults to :class:`AugmentConfig`.
 
     Returns:
-        The augmented ``(amplitude, mask)``; the mask is float 0/1.
+        The augmented ``(amplitude, mask)``; the mask is float 0/1, 255 where unknown.
     """
+    from seismic_salt.train.datasets import UNKNOWN
+
     config = config or AugmentConfig()
     n = amplitude.shape[0]
     mask = mask.to(amplitude.dtype)
+    known = (mask != UNKNOWN).to(amplitude.dtype)
+    salt = (mask == 1).to(amplitude.dtype)
 
     flip = torch.rand(n, generator=generator) < config.hflip
     sign = torch.where(flip, -1.0, 1.0)
@@ -83,11 +95,12 @@ def augment_batch(
     theta[:, 1, 2] = shift_y
     theta = theta.to(amplitude.device, amplitude.dtype)
     grid = F.affine_grid(theta, [n, 1, *amplitude.shape[1:]], False)
-    stacked = torch.stack([amplitude, mask], dim=1)
+    stacked = torch.stack([amplitude, salt, known], dim=1)
     warped = F.grid_sample(
         stacked, grid, mode="bilinear", padding_mode="reflection", align_corners=False
     )
-    amplitude, mask = warped[:, 0], (warped[:, 1] > 0.5).to(amplitude.dtype)
+    amplitude = warped[:, 0]
+    mask = torch.where(warped[:, 2] > 0.5, (warped[:, 1] > 0.5).to(amplitude.dtype), UNKNOWN)
 
     device = amplitude.device
     gain = _uniform(n, 1 - config.contrast, 1 + config.contrast, generator).to(device)
@@ -96,4 +109,18 @@ def augment_batch(
     gain, offset, gamma = gain[:, None, None], offset[:, None, None], gamma[:, None, None]
     unit = ((amplitude * gain + offset).clamp(-1, 1) + 1) / 2
     amplitude = unit.pow(gamma) * 2 - 1
+    if config.gain_drift:  # drawn last, so the other settings' draws are unchanged
+        field = _gain_field(n, amplitude.shape[1:], config.gain_drift, generator)
+        amplitude = amplitude * field.to(device, amplitude.dtype)
     return amplitude, mask
+
+
+def _gain_field(
+    n: int, shape: tuple[int, int] | torch.Size, drift: float, generator: torch.Generator
+) -> torch.Tensor:
+    """Return ``[n, H, W]`` gains ``exp(a·y + b·x)``, y and x running -1/2..1/2 over the tile."""
+    down = _uniform(n, -drift, drift, generator)[:, None, None]
+    across = _uniform(n, -drift, drift, generator)[:, None, None]
+    y = torch.linspace(-0.5, 0.5, shape[0])[None, :, None]
+    x = torch.linspace(-0.5, 0.5, shape[1])[None, None, :]
+    return torch.exp(down * y + across * x)

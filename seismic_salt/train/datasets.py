@@ -5,6 +5,10 @@ A TGS directory holds ``train/images/<id>.png`` (101×101 greyscale, stored as R
 (``id,z``). The 3,200 tiles fit in a few MB, so they are read once into arrays.
 
 Amplitudes follow the model's input contract: ``(grey - 127.5) / 127.5`` in [-1, 1].
+
+The project's **test split** (:func:`test_split_ids`) is 320 of the 3,200 TGS tiles,
+written down once in ``tgs_test_ids.txt``: training leaves them out of every fold, so a
+score on them (``seismic-salt evaluate --split test``) is one no choice was made on.
 """
 
 from __future__ import annotations
@@ -18,6 +22,21 @@ import numpy as np
 from seismic_salt.errors import DataError, InputFileError
 
 TILE = 101
+UNKNOWN = 255
+"""Mask value of a pixel whose label is not known (the unlabelled parts of a section)."""
+TEST_SPLIT_FILE = Path(__file__).with_name("tgs_test_ids.txt")
+
+
+def test_split_ids() -> frozenset[str]:
+    """Return the ids of the project's TGS test split (see ``tgs_test_ids.txt``)."""
+    lines = TEST_SPLIT_FILE.read_text().splitlines()
+    return frozenset(line.strip() for line in lines if line.strip() and not line.startswith("#"))
+
+
+def in_test_split(ids: np.ndarray) -> np.ndarray:
+    """Return a bool array: which of ``ids`` belong to the TGS test split."""
+    test = test_split_ids()
+    return np.array([str(i) in test for i in ids], dtype=bool)
 
 
 @dataclass(frozen=True)
@@ -160,7 +179,7 @@ def coverage_class(mask: np.ndarray, n_classes: int = 11) -> np.ndarray:
     Returns:
         ``[N]`` int class per tile.
     """
-    coverage = mask.reshape(len(mask), -1).mean(axis=1)
+    coverage = (mask.reshape(len(mask), -1) == 1).mean(axis=1)
     bins = np.ceil(coverage * (n_classes - 1)).astype(int)
     return np.clip(bins, 0, n_classes - 1)
 

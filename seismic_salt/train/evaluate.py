@@ -41,48 +41,86 @@ def predict_masks(
     return postprocess(probability, *_postprocessing(model))
 
 
+SPLITS = ("all", "fold", "test")
+
+
+def select_tiles(
+    tiles: TileSet,
+    split: str = "all",
+    *,
+    folds: int | None = None,
+    fold: int | None = None,
+    seed: int = 0,
+) -> TileSet:
+    """Return the tiles of a split: every tile, a training fold, or the test split.
+
+    ``"fold"`` deals the folds as ``train`` does and leaves the test split out of them,
+    so it is exactly a run's validation fold.
+
+    Raises:
+        DataError: An unknown split, a fold split without both ``folds`` and ``fold``,
+            or a split that holds no tile.
+    """
+    from seismic_salt.train.datasets import in_test_split
+    from seismic_salt.train.loop import fold_of_tiles
+
+    if split not in SPLITS:
+        raise DataError(f"split must be one of {', '.join(SPLITS)}, not {split!r}")
+    if split == "fold" and (folds is None or fold is None):
+        raise DataError("scoring one fold needs both the number of folds and the fold")
+    if split == "test":
+        keep = in_test_split(tiles.ids)
+    elif split == "fold":
+        assert folds is not None and fold is not None
+        keep = (fold_of_tiles(tiles, folds, fold, seed) == fold) & ~in_test_split(tiles.ids)
+    else:
+        keep = np.ones(len(tiles), dtype=bool)
+    if not keep.any():
+        raise DataError(f"no tile of the data is in the {split} split")
+    return tiles.subset(np.flatnonzero(keep))
+
+
 def evaluate(
     data_dir: Path,
     model: str | Path = "default",
     *,
+    split: str | None = None,
     folds: int | None = None,
     fold: int | None = None,
     seed: int = 0,
     tta: bool = True,
     device: str = "cpu",
 ) -> dict[str, Any]:
-    """Score a model on a Kaggle-layout directory, or on one fold of it.
+    """Score a model on a Kaggle-layout directory, on one fold of it, or its test split.
 
     Args:
         data_dir: Directory with ``train/images`` and ``train/masks``.
         model: Bundled name or checkpoint path.
+        split: ``"all"``, ``"fold"`` or ``"test"`` (see :func:`select_tiles`); default
+            ``"fold"`` when ``folds`` and ``fold`` are given, else ``"all"``.
         folds: Split into this many coverage-stratified folds (as ``train`` does) ...
-        fold: ... and score only this one. Both ``None``: score every tile.
+        fold: ... and score only this one (the test split left out).
         seed: The fold seed used in training.
         tta: Average with horizontally flipped predictions.
         device: Torch device.
 
     Returns:
         ``score`` (Kaggle), ``iou`` (mean on tiles with salt), ``empty_accuracy``,
-        ``n_tiles``, ``threshold`` and ``min_salt_pixels`` used.
+        ``n_tiles``, ``threshold`` and ``min_salt_pixels`` used, and ``split``.
     """
     from seismic_salt.model.checkpoint import load_model
-    from seismic_salt.train.datasets import stratified_folds
     from seismic_salt.train.loop import score_masks
 
+    if split is None:
+        split = "fold" if folds is not None or fold is not None else "all"
     loaded = load_model(model, device=device)
-    tiles = load_tgs(Path(data_dir))
-    if (folds is None) != (fold is None):
-        raise DataError("give both --folds and --fold to score one fold, or neither")
-    if folds is not None:
-        if not 0 <= fold < folds:
-            raise DataError(f"--fold must be in 0..{folds - 1}, got {fold}")
-        tiles = tiles.subset(np.flatnonzero(stratified_folds(tiles.mask, folds, seed) == fold))
+    tiles = select_tiles(load_tgs(Path(data_dir)), split, folds=folds, fold=fold, seed=seed)
     masks = predict_masks(loaded, tiles, tta=tta, device=device)
     threshold, min_pixels = _postprocessing(loaded)
     return dict(
         score_masks(masks, tiles.mask),
         n_tiles=len(tiles),
+        split=split,
         threshold=threshold,
         min_salt_pixels=min_pixels,
     )

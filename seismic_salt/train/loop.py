@@ -28,7 +28,13 @@ import torch
 from seismic_salt.errors import CheckpointError, DataError
 from seismic_salt.progress import Progress
 from seismic_salt.train.augment import AUGMENTATIONS, augment_batch
-from seismic_salt.train.datasets import TileSet, load_tgs, stratified_folds
+from seismic_salt.train.datasets import (
+    UNKNOWN,
+    TileSet,
+    in_test_split,
+    load_tgs,
+    stratified_folds,
+)
 from seismic_salt.train.schedule import Recipe
 from seismic_salt.train.state import load_state, save_state, state_path_for
 
@@ -59,6 +65,14 @@ class TrainConfig:
         augmentation: ``"full"`` (flips, shifts, zooms, gain, brightness and gamma;
             :class:`~seismic_salt.train.augment.AugmentConfig`) or ``"flip"`` (horizontal
             flips only, which fitted the TGS tiles better late in training).
+        sections: Partly labelled SEG-Y files (labels in ``<stem>.labels.npy`` beside
+            each) whose windows join the training folds, cut as ``segment`` cuts a
+            volume (:mod:`seismic_salt.train.windows`); unknown pixels take no part in
+            the loss.
+        section_windows: Windows cut from each of ``sections``.
+        exclude_test: Leave the TGS test split (:func:`~seismic_salt.train.datasets.
+            test_split_ids`) out of training and validation. Runs saved before the split
+            existed resume without it.
     """
 
     model: str = "hyper_resnet34_fast"
@@ -77,6 +91,9 @@ class TrainConfig:
     synthetic_tiles: int = 0
     init_model: str | None = None
     augmentation: str = "full"
+    sections: list[str] = field(default_factory=list)
+    section_windows: int = 64
+    exclude_test: bool = True
 
     def to_json(self) -> dict[str, Any]:
         """Return the settings as plain JSON values."""
@@ -86,6 +103,7 @@ class TrainConfig:
     def from_json(cls, values: dict[str, Any]) -> TrainConfig:
         """Rebuild settings written by :meth:`to_json`."""
         values = dict(values)
+        values.setdefault("exclude_test", False)  # states saved before the test split
         known = Recipe.__dataclass_fields__
         values["recipe"] = Recipe(
             **{k: v for k, v in values.get("recipe", {}).items() if k in known}
@@ -100,17 +118,30 @@ _RESUMABLE_CHANGES = {"device", "precision", "checkpoint_every", "epochs"}
 def split_folds(tiles: TileSet, config: TrainConfig) -> tuple[TileSet, TileSet]:
     """Return ``(train, validation)`` tiles for the configured fold.
 
+    The folds are dealt over all tiles, then the test split is taken out of each (with
+    ``exclude_test``), so fold K holds the same tiles as in runs made before the split.
+
     Raises:
         DataError: The fold index is out of range or the tiles have no masks.
     """
     if tiles.mask is None:
         raise DataError("training needs masks: the tiles have none")
-    if not 0 <= config.fold < config.folds:
-        raise DataError(f"--fold must be in 0..{config.folds - 1}, got {config.fold}")
-    fold = stratified_folds(tiles.mask, config.folds, config.seed)
-    return tiles.subset(np.flatnonzero(fold != config.fold)), tiles.subset(
-        np.flatnonzero(fold == config.fold)
+    fold = fold_of_tiles(tiles, config.folds, config.fold, config.seed)
+    usable = ~in_test_split(tiles.ids) if config.exclude_test else np.ones(len(tiles), bool)
+    return tiles.subset(np.flatnonzero((fold != config.fold) & usable)), tiles.subset(
+        np.flatnonzero((fold == config.fold) & usable)
     )
+
+
+def fold_of_tiles(tiles: TileSet, folds: int, fold: int, seed: int) -> np.ndarray:
+    """Return each tile's fold (:func:`stratified_folds`), after checking ``fold``.
+
+    Raises:
+        DataError: ``fold`` is not in ``0..folds - 1``.
+    """
+    if not 0 <= fold < folds:
+        raise DataError(f"the validation fold must be in 0..{folds - 1}, got {fold}")
+    return stratified_folds(tiles.mask, folds, seed)
 
 
 def resolve_device(device: str) -> torch.device:
@@ -168,7 +199,7 @@ def train(
         CheckpointError: The state to resume from is unreadable or does not fit.
     """
     from seismic_salt.model import build_model, load_encoder_weights
-    from seismic_salt.model.inputs import tile_channels
+    from seismic_salt.model.inputs import model_contract, tile_channels
     from seismic_salt.model.precision import choose_precision
 
     output = Path(output)
@@ -188,6 +219,14 @@ def train(
 
         log(f"cutting {config.synthetic_tiles} synthetic training tiles")
         train_tiles = train_tiles.concat(synthetic_tiles(config.synthetic_tiles, config.seed))
+    if config.sections:
+        from seismic_salt.train.windows import labelled_section_windows
+
+        log(
+            f"cutting {config.section_windows} windows from each of {len(config.sections)} sections"
+        )
+        windows = labelled_section_windows(config.sections, config.section_windows, config.seed)
+        train_tiles = train_tiles.concat(windows)
 
     device = resolve_device(config.device)
     torch.manual_seed(config.seed)
@@ -196,6 +235,7 @@ def train(
         load_encoder_weights(model, config.encoder_weights)
     if config.init_model and resume is None:
         _load_initial_weights(model, config, log)
+    contract = model_contract(model)
     precision = choose_precision(model, device, config.precision)
     if precision == "bf16":  # oneDNN and cuDNN both run bf16 convolutions fastest in NHWC
         model = model.to(memory_format=torch.channels_last)
@@ -252,7 +292,7 @@ def train(
             loss = _train_step(
                 model,
                 optimizer,
-                tile_channels(batch_amplitude),
+                tile_channels(batch_amplitude, contract),
                 batch_mask[:, None],
                 bce_weight,
                 lovasz_weight,
@@ -440,14 +480,15 @@ def best_postprocessing(probability: np.ndarray, truth: np.ndarray) -> dict[str,
 
     The same choice as scoring ``postprocess(probability, threshold, min_pixels)`` for
     every pair, but from per-image pixel counts: one pass over the pixels per threshold.
+    Pixels whose truth is unknown (255) are left out of every count.
     """
     n = len(truth)
-    truth_flat = truth.reshape(n, -1) != 0
+    truth_flat, known = _truth_and_known(truth)
     truth_count = np.count_nonzero(truth_flat, axis=1)
     flat = probability.reshape(n, -1)
     best: dict[str, Any] | None = None
     for threshold in THRESHOLDS:
-        predicted = flat > threshold
+        predicted = (flat > threshold) & known
         predicted_count = np.count_nonzero(predicted, axis=1)
         inter = np.count_nonzero(predicted & truth_flat, axis=1)
         for min_pixels in MIN_SALT_PIXELS:
@@ -470,14 +511,25 @@ def postprocess(probability: np.ndarray, threshold: float, min_salt_pixels: int)
 
 
 def score_masks(prediction: np.ndarray, truth: np.ndarray) -> dict[str, float]:
-    """Kaggle score, mean IoU on non-empty truths, and empty-vs-salt accuracy."""
+    """Kaggle score, mean IoU on non-empty truths, and empty-vs-salt accuracy.
+
+    ``truth`` is 0/1 with 255 where the label is unknown; those pixels are left out.
+    """
     n = len(truth)
-    predicted, true = prediction.reshape(n, -1) != 0, truth.reshape(n, -1) != 0
+    true, known = _truth_and_known(truth)
+    predicted = (prediction.reshape(n, -1) != 0) & known
     return _scores_from_counts(
         np.count_nonzero(predicted & true, axis=1),
         np.count_nonzero(predicted, axis=1),
         np.count_nonzero(true, axis=1),
     )
+
+
+def _truth_and_known(truth: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return ``(salt, known)`` rows ``[N, pixels]`` of masks holding 0, 1 or 255."""
+    flat = truth.reshape(len(truth), -1)
+    known = flat != UNKNOWN
+    return (flat != 0) & known, known
 
 
 def _scores_from_counts(
@@ -508,7 +560,14 @@ def _save_best(
 
     provenance = {
         "data": "TGS Salt Identification Challenge training tiles (Kaggle layout)"
-        + (f" + {config.synthetic_tiles} synthetic tiles" if config.synthetic_tiles else ""),
+        + (f" + {config.synthetic_tiles} synthetic tiles" if config.synthetic_tiles else "")
+        + (
+            f" + {config.section_windows} windows from each of "
+            + ", ".join(Path(p).name for p in config.sections)
+            if config.sections
+            else ""
+        ),
+        "test_split_excluded": config.exclude_test,
         "n_train_tiles": n_train,
         "init_model": config.init_model,
         "folds": config.folds,

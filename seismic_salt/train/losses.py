@@ -8,7 +8,9 @@ as the pixels are added one by one to the set of mistakes, and dot them with the
 trains with in its last stage.
 
 All functions take logits ``[B, 1, H, W]`` (or ``[B, H, W]``) and a target of the same
-shape with values in {0, 1}, and return a scalar float32 tensor: half-precision logits
+shape with values in {0, 1}, or :data:`UNKNOWN` (255) for pixels whose label is not known
+(the unlabelled parts of a partly labelled section): those pixels take no part in any
+loss and get no gradient. They return a scalar float32 tensor: half-precision logits
 (bf16 autocast) are promoted first, since the Jaccard terms count pixels.
 """
 
@@ -17,13 +19,20 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
+from seismic_salt.train.datasets import UNKNOWN
+
 __all__ = [
+    "UNKNOWN",
     "bce_loss",
     "combined_loss",
     "deep_supervision_loss",
     "lovasz_grad",
     "lovasz_hinge",
 ]
+
+
+# the hinge error given to unknown pixels: sorted after every real error, and ReLU-ed to 0
+_IGNORED_ERROR = -1e4
 
 
 def lovasz_grad(gt_sorted: torch.Tensor) -> torch.Tensor:
@@ -44,7 +53,10 @@ def lovasz_grad(gt_sorted: torch.Tensor) -> torch.Tensor:
     return torch.cat([jaccard[..., :1], jaccard[..., 1:] - jaccard[..., :-1]], dim=-1)
 
 
-def _flat(logits: torch.Tensor, target: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+def _flat(
+    logits: torch.Tensor, target: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Return ``(logits, labels, known)`` as ``[B, P]`` float rows; unknown labels are 0."""
     if logits.shape != target.shape:
         if logits.ndim == 4 and logits.shape[1] == 1 and target.shape == logits[:, 0].shape:
             target = target.unsqueeze(1)
@@ -56,12 +68,18 @@ def _flat(logits: torch.Tensor, target: torch.Tensor) -> tuple[torch.Tensor, tor
     # Always float32 (or float64): under bf16 autocast the logits arrive in bf16, whose
     # 8-bit mantissa cannot count the salt pixels of a tile in the Jaccard cumsums.
     dtype = torch.float64 if logits.dtype == torch.float64 else torch.float32
-    return logits.reshape(n, -1).to(dtype), target.reshape(n, -1).to(dtype)
+    target = target.reshape(n, -1)
+    known = target != UNKNOWN
+    labels = torch.where(known, target, 0).to(dtype)
+    return logits.reshape(n, -1).to(dtype), labels, known
 
 
-def _lovasz_rows(logits: torch.Tensor, labels: torch.Tensor, hinge: str) -> torch.Tensor:
+def _lovasz_rows(
+    logits: torch.Tensor, labels: torch.Tensor, known: torch.Tensor, hinge: str
+) -> torch.Tensor:
+    """Lovász hinge of each row; unknown pixels sort last with a zero weight."""
     signs = 2.0 * labels - 1.0
-    errors = 1.0 - logits * signs
+    errors = torch.where(known, 1.0 - logits * signs, _IGNORED_ERROR)
     errors_sorted, order = torch.sort(errors, dim=-1, descending=True, stable=True)
     gt_sorted = torch.gather(labels, -1, order)
     grad = lovasz_grad(gt_sorted)
@@ -71,6 +89,7 @@ def _lovasz_rows(logits: torch.Tensor, labels: torch.Tensor, hinge: str) -> torc
         weights = F.elu(errors_sorted) + 1.0
     else:
         raise ValueError(f"hinge must be 'relu' or 'elu', not {hinge!r}")
+    weights = torch.where(torch.gather(known, -1, order), weights, 0.0)
     return (weights * grad).sum(dim=-1)
 
 
@@ -91,16 +110,22 @@ def lovasz_hinge(
         Scalar loss. An empty mask's loss is the largest hinge error (every error counts
         as a full Jaccard miss), so predicting no salt there drives it to 0.
     """
-    flat_logits, flat_target = _flat(logits, target)
+    flat_logits, labels, known = _flat(logits, target)
     if not per_image:
-        flat_logits, flat_target = flat_logits.reshape(1, -1), flat_target.reshape(1, -1)
-    return _lovasz_rows(flat_logits, flat_target, hinge).mean()
+        flat_logits, labels, known = (t.reshape(1, -1) for t in (flat_logits, labels, known))
+    rows = _lovasz_rows(flat_logits, labels, known, hinge)
+    labelled = known.any(dim=-1)
+    if not bool(labelled.all()):  # images without a known pixel do not count
+        return rows[labelled].sum() / labelled.sum().clamp_min(1)
+    return rows.mean()
 
 
 def bce_loss(logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-    """Mean binary cross-entropy on logits."""
-    flat_logits, flat_target = _flat(logits, target)
-    return F.binary_cross_entropy_with_logits(flat_logits, flat_target)
+    """Mean binary cross-entropy on logits over the pixels whose label is known."""
+    flat_logits, labels, known = _flat(logits, target)
+    pixels = F.binary_cross_entropy_with_logits(flat_logits, labels, reduction="none")
+    weight = known.to(pixels.dtype)
+    return (pixels * weight).sum() / weight.sum().clamp_min(1.0)
 
 
 def combined_loss(
@@ -143,7 +168,7 @@ def deep_supervision_loss(
 
     Args:
         outputs: The model's train-mode output ``(logits, side_logits)``, or just logits.
-        target: ``[B, 1, H, W]`` (or ``[B, H, W]``) 0/1 masks.
+        target: ``[B, 1, H, W]`` (or ``[B, H, W]``) masks: 0, 1 or :data:`UNKNOWN`.
         bce_weight: Weight of BCE in each term.
         lovasz_weight: Weight of the Lovász hinge in each term.
         side_weight: Weight of each side output's loss.
@@ -159,7 +184,7 @@ def deep_supervision_loss(
     if not sides or not side_weight:
         return loss
     target = target.reshape(logits.shape)
-    keep = target.reshape(target.shape[0], -1).sum(dim=1) > 0
+    keep = (target.reshape(target.shape[0], -1) == 1).any(dim=1)
     if not bool(keep.any()):
         return loss
     for side in sides:

@@ -107,3 +107,45 @@ def test_best_postprocessing_matches_scoring_every_setting():
     salt = truth.any(axis=(1, 2))
     assert np.isclose(chosen["iou"], iou_per_image(masks, truth)[salt].mean())
     assert chosen["empty_accuracy"] == np.mean(masks.any(axis=(1, 2)) == salt)
+
+
+def test_unknown_pixels_stay_unknown_through_the_warps():
+    import torch
+
+    from seismic_salt.train.augment import AugmentConfig, augment_batch
+
+    amplitude = torch.rand(6, 101, 101) * 2 - 1
+    mask = torch.zeros(6, 101, 101)
+    mask[:, 60:] = 1
+    mask[:, :, 70:] = 255
+    out_amp, out_mask = augment_batch(amplitude, mask, torch.Generator().manual_seed(0))
+    assert set(out_mask.unique().tolist()) == {0.0, 1.0, 255.0}
+    unknown = (out_mask == 255).float().mean(dim=(1, 2))
+    assert ((unknown > 0.15) & (unknown < 0.45)).all()  # about 31 of 101 columns, warped
+    flip_only = AugmentConfig(shift=0, scale=0, contrast=0, brightness=0, gamma=0, hflip=0)
+    same_amp, same_mask = augment_batch(amplitude, mask, torch.Generator(), flip_only)
+    assert torch.equal(same_mask, mask)
+
+
+def test_gain_drift_is_smooth_and_leaves_other_draws_alone():
+    import torch
+
+    from seismic_salt.train.augment import AUGMENTATIONS, AugmentConfig, augment_batch
+
+    amplitude = torch.rand(4, 101, 101) * 2 - 1
+    mask = torch.zeros(4, 101, 101)
+    flip = AUGMENTATIONS["flip"]
+    drift = AugmentConfig(**{**flip.__dict__, "gain_drift": 0.5})
+    plain, _ = augment_batch(amplitude, mask, torch.Generator().manual_seed(5), flip)
+    drifted, _ = augment_batch(amplitude, mask, torch.Generator().manual_seed(5), drift)
+    gain = drifted / plain
+    assert torch.allclose(
+        gain,
+        gain[:, :1, :1] * gain[:, :, :1] / gain[:, :1, :1] * gain[:, :1, :] / gain[:, :1, :1],
+        rtol=1e-4,
+    )
+    log_change = gain.log()
+    down = (log_change[:, -1, 0] - log_change[:, 0, 0]).abs()
+    across = (log_change[:, 0, -1] - log_change[:, 0, 0]).abs()
+    assert (down <= 0.5 + 1e-5).all() and (across <= 0.5 + 1e-5).all()
+    assert (down + across > 0.01).all()

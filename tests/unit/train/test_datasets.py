@@ -58,3 +58,55 @@ def test_folds_are_stratified_and_deterministic():
     for value in np.unique(classes):
         counts = np.bincount(folds[classes == value], minlength=5)
         assert counts.max() - counts.min() <= 1
+
+
+def test_the_test_split_is_written_down_and_stratified():
+    from seismic_salt.train.datasets import in_test_split, test_split_ids
+
+    ids = test_split_ids()
+    assert len(ids) == 320 and all(len(i) == 10 for i in ids)
+    assert in_test_split(np.array(sorted(ids)[:3] + ["t0"])).tolist() == [True] * 3 + [False]
+
+
+def test_the_test_split_is_fold_0_of_ten_seed_2026_on_the_tgs_tiles():
+    from shared_data import shared_path
+
+    from seismic_salt.train.datasets import test_split_ids
+
+    tiles = load_tgs(shared_path("tgs-salt"))
+    fold = stratified_folds(tiles.mask, 10, seed=2026)
+    assert set(tiles.ids[fold == 0]) == test_split_ids()
+    classes = coverage_class(tiles.mask)
+    share = np.bincount(classes[fold == 0], minlength=11) / np.bincount(classes, minlength=11)
+    assert np.allclose(share, 0.1, atol=0.02)
+
+
+def test_training_and_validation_never_see_the_test_split(tmp_path):
+    from seismic_salt.train.datasets import TileSet, test_split_ids
+    from seismic_salt.train.evaluate import select_tiles
+    from seismic_salt.train.loop import TrainConfig, split_folds
+
+    test_ids = sorted(test_split_ids())[:5]
+    ids = np.array(test_ids + [f"own{i}" for i in range(15)])
+    mask = np.zeros((20, 101, 101), np.uint8)
+    mask[::2, :50] = 1
+    tiles = TileSet(ids, np.zeros((20, 101, 101), np.float32), mask, np.zeros(20))
+    train, valid = split_folds(tiles, TrainConfig(folds=4, fold=1))
+    assert not set(test_ids) & (set(train.ids) | set(valid.ids))
+    assert len(train) + len(valid) == 15
+    everything = split_folds(tiles, TrainConfig(folds=4, fold=1, exclude_test=False))
+    assert sum(len(part) for part in everything) == 20
+    # the folds are dealt before the test split is taken out: fold K keeps its tiles
+    assert set(valid.ids) == set(everything[1].ids) - set(test_ids)
+    assert set(select_tiles(tiles, "fold", folds=4, fold=1).ids) == set(valid.ids)
+    assert list(select_tiles(tiles, "test").ids) == test_ids
+    with pytest.raises(DataError, match="no tile of the data is in the test split"):
+        select_tiles(tiles.subset(np.arange(5, 20)), "test")
+
+
+def test_runs_saved_before_the_test_split_resume_without_it():
+    from seismic_salt.train.loop import TrainConfig
+
+    saved = TrainConfig().to_json()
+    del saved["exclude_test"]
+    assert TrainConfig.from_json(saved).exclude_test is False

@@ -142,3 +142,59 @@ def test_bf16_logits_are_promoted() -> None:
     assert loss.item() == pytest.approx(reference.item(), rel=1e-6)
     loss.backward()
     assert half.grad is not None and half.grad.dtype == torch.bfloat16
+
+
+def _unknown_case(seed=0):
+    generator = torch.Generator().manual_seed(seed)
+    logits = torch.randn(3, 1, 12, 12, generator=generator)
+    target = (torch.rand(3, 1, 12, 12, generator=generator) > 0.5).float()
+    unknown = torch.zeros_like(target, dtype=torch.bool)
+    unknown[:, :, :, 7:] = True  # the right part of every tile is unlabelled
+    return logits, target, unknown
+
+
+@pytest.mark.parametrize(
+    "loss",
+    [
+        lambda x, y: lovasz_hinge(x, y),
+        lambda x, y: lovasz_hinge(x, y, per_image=False),
+        lambda x, y: bce_loss(x, y),
+        lambda x, y: deep_supervision_loss((x, [x * 0.5]), y, bce_weight=0.1),
+    ],
+    ids=["lovasz", "lovasz-batch", "bce", "deep-supervision"],
+)
+def test_unknown_pixels_change_neither_loss_nor_gradient(loss):
+    logits, target, unknown = _unknown_case()
+    results = []
+    for labels_there, logits_there in ((0.0, 0.0), (1.0, 5.0)):
+        # what sits under the unknown pixels (their truth, the logits) must not matter
+        x = torch.where(unknown, logits_there, logits).requires_grad_()
+        y = torch.where(unknown, 255.0, target)
+        value = loss(x, y)
+        value.backward()
+        results.append((value.detach(), x.grad.clone()))
+        assert not x.grad[unknown].any()
+        # and the 255s really stand for 'unknown': a truth of 1 there would change it
+        assert not torch.allclose(
+            loss(x.detach(), torch.where(unknown, labels_there, target)), value
+        )
+    (first, grad_first), (second, grad_second) = results
+    assert torch.allclose(first, second) and torch.allclose(grad_first, grad_second)
+
+
+def test_lovasz_on_known_pixels_equals_lovasz_on_the_cropped_tiles():
+    logits, target, unknown = _unknown_case(1)
+    masked = lovasz_hinge(logits, torch.where(unknown, 255.0, target))
+    cropped = lovasz_hinge(logits[..., :7], target[..., :7])
+    assert torch.allclose(masked, cropped, atol=1e-6)
+    assert torch.allclose(
+        bce_loss(logits, torch.where(unknown, 255.0, target)),
+        bce_loss(logits[..., :7], target[..., :7]),
+        atol=1e-6,
+    )
+
+
+def test_an_image_without_known_pixels_does_not_count():
+    logits, target, _ = _unknown_case(2)
+    target[0] = 255.0
+    assert torch.allclose(lovasz_hinge(logits, target), lovasz_hinge(logits[1:], target[1:]))
