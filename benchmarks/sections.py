@@ -1,65 +1,213 @@
-"""Score the volume pipeline on the real seismic sections rebuilt from TGS tiles.
+"""Score the volume path on the real seismic sections rebuilt from TGS tiles.
 
-    python benchmarks/sections.py [--model default] [--shared ../shared]
+    python benchmarks/sections.py [--model default] [--shared ../shared] [--json out.json]
+    python benchmarks/sections.py --model a.safetensors=2,4,6,8 --model b.safetensors=1,3,5,7
 
-Each ``../shared/tgs-sections/section_NN.sgy`` (one inline) is opened with ``open_segy``,
-segmented with ``seismic_salt.segment`` (patches, blending, normalisation: the whole
-volume path, not the tile path) and compared with its labels where they are known. The
-labelled tiles are TGS training tiles, most of which the bundled model trained on (all
-but its held-out fold), so these IoUs are optimistic; they check the volume path end to
-end on real seismic. Prints a markdown table for docs/segment.md.
+Both sets are scored: ``tgs-sections/`` (each tile stretched on its own by TGS, so the
+sections carry tile-wise gain steps) and ``tgs-sections/continuous/`` (the steps removed,
+scaled like a survey). Each section goes through exactly what ``seismic-salt segment``
+does with default settings (``segment_to_zarr``: normalisation, 101 × 101 patches at
+stride 50, blending, the uint8 store) and is thresholded at 0.5, as ``export`` does by
+default. Beside it, the **tile ceiling**: the same labelled tiles through the tile path,
+each tile as TGS gave it (the PNG of ``tgs-salt/train/images``), predicted as
+``predict-tiles`` does (flip TTA, the model's own threshold and minimum salt area).
+
+Scores are pooled over labelled pixels (IoU, precision, recall), twice: with every label,
+and with the column-only masks (a vertical boundary cutting the tile top to bottom,
+which the tile's content does not show) treated as unknown. Each figure is also split
+into tiles of the model's held-out validation fold (read from its provenance) and tiles
+it trained on.
+
+``--model PATH=2,4,6,8`` scores only those sections with that model: give one model per
+group to score sections left out of each model's training (leave-sections-out); the
+pooled figures then cover every section once.
 """
 
 from __future__ import annotations
 
 import argparse
-import time
+import json
+import tempfile
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-import seismic_salt
+SETS = {"stepped": ".", "continuous": "continuous"}
+THRESHOLD = 0.5  # what `seismic-salt export --segy ... --threshold` and `bodies` default to
 
 
-def score_section(segy: Path, model: str) -> dict:
-    labels = np.load(segy.with_suffix(".labels.npy"))  # (crossline, sample): 0, 1, 255
-    survey = seismic_salt.open_segy(segy)
-    start = time.perf_counter()
-    probability = seismic_salt.segment(survey.amplitude, model).values[0]  # (crossline, sample)
-    seconds = time.perf_counter() - start
-    threshold = float(seismic_salt.load_model(model).config["output"]["threshold"])
-    known = labels != 255
-    predicted = (probability > threshold) & known
-    truth = (labels == 1) & known
-    union = (predicted | truth).sum()
-    return {
-        "section": segy.stem,
-        "shape": f"{labels.shape[0]}×{labels.shape[1]}",
-        "labelled": float(known.mean()),
-        "salt": float(truth.sum() / max(known.sum(), 1)),
-        "iou": float((predicted & truth).sum() / union) if union else float("nan"),
-        "accuracy": float((predicted == truth)[known].mean()),
-        "seconds": seconds,
-    }
+@dataclass
+class Counts:
+    """Pixel counts pooled over tiles: intersection, predicted and true salt."""
+
+    inter: int = 0
+    predicted: int = 0
+    truth: int = 0
+    tiles: int = 0
+
+    def add(self, predicted: np.ndarray, truth: np.ndarray) -> None:
+        self.inter += int((predicted & truth).sum())
+        self.predicted += int(predicted.sum())
+        self.truth += int(truth.sum())
+        self.tiles += 1
+
+    def scores(self) -> dict:
+        union = self.predicted + self.truth - self.inter
+        return {
+            "iou": self.inter / union if union else float("nan"),
+            "precision": self.inter / self.predicted if self.predicted else float("nan"),
+            "recall": self.inter / self.truth if self.truth else float("nan"),
+            "tiles": self.tiles,
+        }
+
+
+@dataclass
+class Tally:
+    """Counts per (path, labels, fold group)."""
+
+    counts: dict = field(default_factory=dict)
+
+    def add(self, key: tuple, predicted: np.ndarray, truth: np.ndarray) -> None:
+        self.counts.setdefault(key, Counts()).add(predicted, truth)
+
+    def pooled(self, **match) -> dict:
+        total = Counts()
+        for key, counts in self.counts.items():
+            named = dict(zip(("path", "labels", "group", "section"), key, strict=True))
+            if all(named[k] == v for k, v in match.items()):
+                for name in ("inter", "predicted", "truth", "tiles"):
+                    setattr(total, name, getattr(total, name) + getattr(counts, name))
+        return total.scores()
+
+
+def column_only(mask: np.ndarray) -> bool:
+    """True for a salt mask ``[crossline, sample]`` made of full-height columns only."""
+    return bool(mask.any() and (mask == mask[:, :1]).all())
+
+
+def model_folds(model: str, ids: np.ndarray, masks: np.ndarray) -> dict[str, bool]:
+    """Map each TGS tile id to True when it is in the model's held-out validation fold."""
+    from seismic_salt.model import load_model
+    from seismic_salt.train.datasets import stratified_folds
+
+    provenance = load_model(model).config.get("provenance", {})
+    folds, fold = int(provenance.get("folds", 5)), int(provenance.get("fold", 0))
+    assignment = stratified_folds(masks, folds, int(provenance.get("seed", 0)))
+    return dict(zip(ids, assignment == fold, strict=True))
+
+
+def volume_probability(segy: Path, model: str, scratch: Path) -> np.ndarray:
+    """``seismic-salt segment`` with default settings; probability ``[crossline, sample]``."""
+    import xarray as xr
+
+    import seismic_salt
+
+    store = scratch / f"{segy.parent.name}-{segy.stem}.zarr"
+    seismic_salt.segment_to_zarr(segy, store, model, progress=False, overwrite=True)
+    return xr.open_zarr(store).salt_probability.values[0].astype(np.float32)
+
+
+def tile_masks(model: str, tiles: np.ndarray) -> np.ndarray:
+    """Masks of TGS tiles ``[N, 101, 101]`` as ``predict-tiles`` makes them."""
+    from seismic_salt.model import load_model
+    from seismic_salt.train.evaluate import predict_masks
+    from seismic_salt.train.datasets import TileSet
+
+    empty = np.zeros(len(tiles))
+    return predict_masks(load_model(model), TileSet(empty, tiles, None, empty), tta=True)
+
+
+def score(models: list[tuple[str, list[int]]], shared: Path) -> Tally:
+    from seismic_salt.train.datasets import load_tgs
+
+    tgs = load_tgs(shared / "tgs-salt")
+    position = {tile_id: k for k, tile_id in enumerate(tgs.ids)}
+    root = shared / "tgs-sections"
+    tally = Tally()
+    with tempfile.TemporaryDirectory() as scratch:
+        for model, numbers in models:
+            held_out = model_folds(model, tgs.ids, tgs.mask)
+            for number in numbers:
+                name = f"section_{number:02d}"
+                manifest = json.loads((root / f"{name}.json").read_text())
+                labels = np.load(root / f"{name}.labels.npy")  # [crossline, sample]
+                cells = [c for c in manifest["cells"] if c["labelled"]]
+                ceiling = tile_masks(model, tgs.amplitude[[position[c["tile_id"]] for c in cells]])
+                paths = {"tile ceiling": None}
+                for set_name, folder in SETS.items():
+                    paths[set_name] = volume_probability(
+                        root / folder / f"{name}.sgy", model, Path(scratch)
+                    )
+                for cell, tile_mask in zip(cells, ceiling, strict=True):
+                    row, col = cell["sample_start"], cell["crossline_start"] - 1
+                    window = (slice(col, col + 101), slice(row, row + 101))
+                    truth = labels[window] == 1
+                    group = "held-out fold" if held_out[cell["tile_id"]] else "trained"
+                    kinds = ["all labels"] + ([] if column_only(truth) else ["no column masks"])
+                    for path, probability in paths.items():
+                        predicted = (
+                            tile_mask.T if probability is None else probability[window] > THRESHOLD
+                        )
+                        for kind in kinds:
+                            tally.add((path, kind, group, name), predicted, truth)
+    return tally
+
+
+def parse_models(values: list[str]) -> list[tuple[str, list[int]]]:
+    models = []
+    for value in values or ["default"]:
+        model, _, numbers = value.partition("=")
+        models.append((model, [int(n) for n in numbers.split(",")] if numbers else list(range(1, 9))))
+    return models
+
+
+def report(tally: Tally) -> str:
+    lines = [
+        "| path | labels | pooled IoU | precision | recall | held-out fold IoU | trained IoU |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for path in ("stepped", "continuous", "tile ceiling"):
+        for kind in ("no column masks", "all labels"):
+            every = tally.pooled(path=path, labels=kind)
+            held = tally.pooled(path=path, labels=kind, group="held-out fold")
+            trained = tally.pooled(path=path, labels=kind, group="trained")
+            lines.append(
+                f"| {path} | {kind} | {every['iou']:.3f} | {every['precision']:.3f} | "
+                f"{every['recall']:.3f} | {held['iou']:.3f} ({held['tiles']} tiles) | "
+                f"{trained['iou']:.3f} ({trained['tiles']} tiles) |"
+            )
+    lines += ["", "| section | stepped IoU | continuous IoU | tile ceiling IoU |", "|---|---|---|---|"]
+    sections = sorted({key[3] for key in tally.counts})
+    for name in sections:
+        cells = [
+            tally.pooled(path=path, labels="no column masks", section=name)["iou"]
+            for path in ("stepped", "continuous", "tile ceiling")
+        ]
+        lines.append(f"| {name} | " + " | ".join(f"{v:.3f}" for v in cells) + " |")
+    return "\n".join(lines)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--model", default="default")
+    parser.add_argument(
+        "--model",
+        action="append",
+        help="bundled name or checkpoint, optionally =SECTIONS (e.g. a.safetensors=2,4,6,8)",
+    )
     parser.add_argument("--shared", type=Path, default=Path(__file__).parents[2] / "shared")
+    parser.add_argument("--json", type=Path, help="also write the pooled counts here")
     args = parser.parse_args()
-    sections = sorted((args.shared / "tgs-sections").glob("section_*.sgy"))
-    if not sections:
+    if not (args.shared / "tgs-sections" / "continuous").is_dir():
         raise SystemExit(f"no sections under {args.shared / 'tgs-sections'}")
-    print("| section | crosslines×samples | labelled | salt | IoU | pixel accuracy | s |")
-    print("|---|---|---|---|---|---|---|")
-    for segy in sections:
-        r = score_section(segy, args.model)
-        print(
-            f"| {r['section']} | {r['shape']} | {r['labelled']:.0%} | {r['salt']:.0%} | "
-            f"{r['iou']:.3f} | {r['accuracy']:.3f} | {r['seconds']:.1f} |",
-            flush=True,
-        )
+    tally = score(parse_models(args.model), args.shared)
+    print(report(tally))
+    if args.json:
+        rows = [
+            {"path": k[0], "labels": k[1], "group": k[2], "section": k[3], **vars(c)}
+            for k, c in tally.counts.items()
+        ]
+        args.json.write_text(json.dumps(rows, indent=1))
 
 
 if __name__ == "__main__":
