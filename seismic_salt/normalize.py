@@ -12,7 +12,8 @@ steps:
    statistics are computed once per volume, with a fixed seed, and dead (all-zero or
    NaN) traces and NaN samples are left out (:class:`Normalisation`).
 2. Tile (kind ``"tile_stretch"`` only): each 101 × 101 tile is stretched by its own
-   minimum and maximum to the range, as TGS stretched its tiles, so a survey whose gain
+   minimum and maximum to the range, as TGS stretched its tiles (the volume's clip is
+   then only a spike filter, at the 0.01 / 99.99 percentiles), so a survey whose gain
    drifts with depth and along the line reaches the model as TGS tiles did
    (:func:`seismic_salt.model.inputs.stretch_tiles`, used in training and inference
    alike). Kind ``"robust_clip"`` (the first bundled models) skips this step.
@@ -42,6 +43,10 @@ from seismic_salt.errors import DataError
 
 DEFAULT_PERCENTILES = (0.5, 99.5)
 DEFAULT_RANGE = (-1.0, 1.0)
+#: Volume clip of kind ``tile_stretch``: only spikes, since each tile's own extremes
+#: set its stretch (a 0.5 % clip saturates a few samples in nearly every tile and the
+#: stretch then does nothing: pooled IoU 0.30 instead of 0.59 on the continuous sections).
+TILE_STRETCH_PERCENTILES = (0.01, 99.99)
 
 #: Normalisation kinds this version can apply, and what each does.
 KINDS = {
@@ -59,12 +64,15 @@ class Contract:
         percentiles: Percentiles of the volume's clip.
         range: Output range of both steps, ``(-1.0, 1.0)`` for the TGS-trained models.
         symmetric: Clip at ``±max(|p_low|, |p_high|)`` so zero stays zero.
+        tile_percentiles: Percentiles of each tile mapped to the range ends by the tile
+            stretch (``(0, 100)``: its minimum and maximum, as TGS stretched its tiles).
     """
 
     kind: str = "robust_clip"
     percentiles: tuple[float, float] = DEFAULT_PERCENTILES
     range: tuple[float, float] = DEFAULT_RANGE
     symmetric: bool = True
+    tile_percentiles: tuple[float, float] = (0.0, 100.0)
 
     @property
     def per_tile(self) -> bool:
@@ -88,11 +96,15 @@ class Contract:
                 f"the model expects amplitude normalisation {kind!r}; this version of "
                 f"seismic-salt supports {', '.join(sorted(KINDS))}"
             )
+        default = TILE_STRETCH_PERCENTILES if kind == "tile_stretch" else DEFAULT_PERCENTILES
         return cls(
             kind=kind,
-            percentiles=_pair(config.get("percentiles", DEFAULT_PERCENTILES), "percentiles"),
+            percentiles=_pair(config.get("percentiles", default), "percentiles"),
             range=_pair(config.get("range", DEFAULT_RANGE), "range"),
             symmetric=bool(config.get("symmetric", True)),
+            tile_percentiles=_pair(
+                config.get("tile_percentiles", (0.0, 100.0)), "tile_percentiles"
+            ),
         )
 
     def to_config(self) -> dict[str, Any]:
@@ -102,6 +114,7 @@ class Contract:
             "percentiles": list(self.percentiles),
             "range": list(self.range),
             "symmetric": self.symmetric,
+            **({"tile_percentiles": list(self.tile_percentiles)} if self.per_tile else {}),
         }
 
 

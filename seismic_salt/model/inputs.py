@@ -39,16 +39,20 @@ NORMALISATION = "tile_stretch"
 
 
 def stretch_tiles(
-    amplitude: torch.Tensor, value_range: tuple[float, float] = (-1.0, 1.0)
+    amplitude: torch.Tensor,
+    value_range: tuple[float, float] = (-1.0, 1.0),
+    percentiles: tuple[float, float] = (0.0, 100.0),
 ) -> torch.Tensor:
     """Stretch each tile linearly so its minimum and maximum span ``value_range``.
 
-    This is what TGS did to every tile (grey 0..255 from each tile's own extremes). A
-    constant tile becomes the middle of the range.
+    This is what TGS did to every tile (grey 0..255 from each tile's own extremes). With
+    other ``percentiles`` those percentiles of each tile span the range and the values
+    beyond are clipped. A constant tile becomes the middle of the range.
 
     Args:
         amplitude: ``[B, H, W]`` floating-point tiles (no NaN).
         value_range: Output ``(low, high)``.
+        percentiles: Percentiles of each tile mapped to ``low`` and ``high``.
 
     Returns:
         The stretched tiles, same shape, dtype and device.
@@ -60,11 +64,17 @@ def stretch_tiles(
     """
     low, high = value_range
     flat = amplitude.reshape(amplitude.shape[0], -1)
-    smallest = flat.amin(dim=1).view(-1, 1, 1)
-    span = (flat.amax(dim=1).view(-1, 1, 1) - smallest).float()
+    if tuple(percentiles) == (0.0, 100.0):
+        smallest, largest = flat.amin(dim=1), flat.amax(dim=1)
+    else:
+        q = torch.tensor([p / 100 for p in percentiles], dtype=torch.float32, device=flat.device)
+        smallest, largest = torch.quantile(flat.float(), q, dim=1).to(flat.dtype)
+    smallest, largest = smallest.view(-1, 1, 1), largest.view(-1, 1, 1)
+    span = (largest - smallest).float()
     scale = torch.where(span > 0, (high - low) / span.clamp_min(1e-30), 0.0)
     middle = torch.where(span > 0, low, (low + high) / 2)
-    return ((amplitude - smallest) * scale + middle).to(amplitude.dtype)
+    out = ((amplitude - smallest) * scale + middle).clamp(min(low, high), max(low, high))
+    return out.to(amplitude.dtype)
 
 
 def tile_channels(amplitude: torch.Tensor, normalisation: Any = None) -> torch.Tensor:
@@ -97,7 +107,7 @@ def tile_channels(amplitude: torch.Tensor, normalisation: Any = None) -> torch.T
     if not isinstance(normalisation, Contract):
         normalisation = Contract.from_config(normalisation)
     if normalisation.per_tile and b:
-        amplitude = stretch_tiles(amplitude, normalisation.range)
+        amplitude = stretch_tiles(amplitude, normalisation.range, normalisation.tile_percentiles)
     ramp = torch.linspace(0.0, 1.0, h, dtype=dtype, device=amplitude.device)
     ramp = ramp.view(1, h, 1).expand(b, h, w)
     return torch.stack([amplitude, ramp, amplitude * ramp], dim=1)
@@ -123,6 +133,6 @@ def input_contract(
         "tile_size": tile_size,
         "pad_to": pad_to,
         "padding": "reflect",
-        "normalisation": Contract(kind=normalisation).to_config(),
+        "normalisation": Contract.from_config({"kind": normalisation}).to_config(),
         "depth_channel": "tile_ramp",
     }

@@ -214,20 +214,6 @@ def train(
     augment = AUGMENTATIONS[config.augmentation]
     tiles = data if isinstance(data, TileSet) else load_tgs(Path(data))
     train_tiles, valid_tiles = split_folds(tiles, config)
-    if config.synthetic_tiles:
-        from seismic_salt.train.synthetic_tiles import synthetic_tiles
-
-        log(f"cutting {config.synthetic_tiles} synthetic training tiles")
-        train_tiles = train_tiles.concat(synthetic_tiles(config.synthetic_tiles, config.seed))
-    if config.sections:
-        from seismic_salt.train.windows import labelled_section_windows
-
-        log(
-            f"cutting {config.section_windows} windows from each of {len(config.sections)} sections"
-        )
-        windows = labelled_section_windows(config.sections, config.section_windows, config.seed)
-        train_tiles = train_tiles.concat(windows)
-
     device = resolve_device(config.device)
     torch.manual_seed(config.seed)
     model = build_model(config.model, **config.model_options).to(device)
@@ -236,6 +222,7 @@ def train(
     if config.init_model and resume is None:
         _load_initial_weights(model, config, log)
     contract = model_contract(model)
+    train_tiles = _with_extra_tiles(train_tiles, config, contract, log)
     precision = choose_precision(model, device, config.precision)
     if precision == "bf16":  # oneDNN and cuDNN both run bf16 convolutions fastest in NHWC
         model = model.to(memory_format=torch.channels_last)
@@ -335,6 +322,27 @@ def train(
         "log": str(log_path),
         "best": info["best"],
     }
+
+
+def _with_extra_tiles(
+    tiles: TileSet, config: TrainConfig, contract: Any, log: Callable[[str], None]
+) -> TileSet:
+    """Add the synthetic tiles and section windows of ``config``, scaled by ``contract``."""
+    if config.synthetic_tiles:
+        from seismic_salt.train.synthetic_tiles import synthetic_tiles
+
+        log(f"cutting {config.synthetic_tiles} synthetic training tiles")
+        tiles = tiles.concat(synthetic_tiles(config.synthetic_tiles, config.seed, contract))
+    if config.sections:
+        from seismic_salt.train.windows import labelled_section_windows
+
+        log(
+            f"cutting {config.section_windows} windows from each of {len(config.sections)} sections"
+        )
+        tiles = tiles.concat(
+            labelled_section_windows(config.sections, config.section_windows, config.seed, contract)
+        )
+    return tiles
 
 
 def _setting(config: TrainConfig, name: str) -> Any:

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from seismic_salt.normalize import Contract
 from seismic_salt.train.datasets import TILE, TileSet
 
 if TYPE_CHECKING:
@@ -32,12 +33,14 @@ TILES_PER_INLINE = 4
 INLINES_PER_VOLUME = 2
 
 
-def synthetic_tiles(n_tiles: int, seed: int = 0) -> TileSet:
+def synthetic_tiles(n_tiles: int, seed: int = 0, contract: Contract | None = None) -> TileSet:
     """Cut ``n_tiles`` labelled 101×101 tiles from randomly drawn synthetic volumes.
 
     Args:
         n_tiles: Number of tiles.
         seed: Seed of the volumes' parameters, seeds and tile positions.
+        contract: The model's normalisation contract, whose volume clip scales each
+            volume (None: the first models' robust clip).
 
     Returns:
         Tiles with ids ``synthetic-<volume>-<k>``, amplitudes scaled as ``segment`` scales
@@ -72,7 +75,7 @@ def synthetic_tiles(n_tiles: int, seed: int = 0) -> TileSet:
             for inline in inlines
             for _ in range(TILES_PER_INLINE)
         ]  # fmt: skip
-        volume_amplitude, volume_mask = tiles_from_volume(volume, positions)
+        volume_amplitude, volume_mask = tiles_from_volume(volume, positions, contract)
         ids += [f"synthetic-{volume_index:04d}-{k:02d}" for k in range(len(positions))]
         amplitude.append(volume_amplitude)
         mask.append(volume_mask)
@@ -90,13 +93,14 @@ def synthetic_tiles(n_tiles: int, seed: int = 0) -> TileSet:
 
 
 def tiles_from_volume(
-    volume: xr.Dataset, positions: list[tuple[int, int, int]]
+    volume: xr.Dataset, positions: list[tuple[int, int, int]], contract: Contract | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
     """Cut 101×101 tiles of a synthetic volume as ``segment`` sees them.
 
     Args:
         volume: A dataset of :func:`~seismic_salt.synthetic.make_volume`.
         positions: ``(inline, first crossline, first sample)`` index of each tile.
+        contract: The normalisation contract whose volume clip scales the volume.
 
     Returns:
         ``(amplitude, mask)``: float32 amplitudes scaled with the whole volume's clip and
@@ -105,7 +109,7 @@ def tiles_from_volume(
     from seismic_salt.normalize import Normalisation
 
     values = volume.amplitude.values
-    scaled = Normalisation.fit(values).apply(values)
+    scaled = Normalisation.fit(values, contract=contract).apply(values)
     salt = volume.salt.values.astype(np.uint8)
     windows = [(i, slice(x, x + TILE), slice(s, s + TILE)) for i, x, s in positions]
     amplitude = np.stack([scaled[w].T for w in windows]).astype(np.float32)

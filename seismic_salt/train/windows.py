@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 
 from seismic_salt.errors import DataError, InputFileError
-from seismic_salt.normalize import Normalisation, dead_traces
+from seismic_salt.normalize import Contract, Normalisation, dead_traces
 from seismic_salt.train.datasets import TILE, UNKNOWN, TileSet
 
 __all__ = ["labelled_section_windows", "read_labelled_section", "windows_from_volume"]
@@ -48,6 +48,7 @@ def windows_from_volume(
     seed: int = 0,
     name: str = "volume",
     min_known: float = MIN_KNOWN,
+    contract: Contract | None = None,
 ) -> TileSet:
     """Cut ``n_windows`` labelled windows from inline sections of a volume.
 
@@ -58,6 +59,8 @@ def windows_from_volume(
         seed: Seed of the positions.
         name: Prefix of the window ids (``<name>-<k>``).
         min_known: Smallest share of known pixels in a window.
+        contract: The model's normalisation contract, whose volume clip scales the
+            windows (None: the first models' robust clip).
 
     Returns:
         Windows ``[n, 101 (sample), 101 (crossline)]`` with masks holding 0, 1 and 255.
@@ -80,7 +83,7 @@ def windows_from_volume(
             f"{int(labels[odd][0])}"
         )
     invalid = dead_traces(values)[..., None] | ~np.isfinite(values)
-    scaled = Normalisation.fit(values).apply(np.nan_to_num(values))
+    scaled = Normalisation.fit(values, contract=contract).apply(np.nan_to_num(values))
     scaled = np.where(invalid, 0.0, scaled).astype(np.float32)
     labels = np.where(invalid, UNKNOWN, labels).astype(np.uint8)
     sections = _pad_to_tile(scaled.transpose(0, 2, 1), 0.0)  # [inline, sample, crossline]
@@ -168,8 +171,10 @@ def read_labelled_section(path: str | Path) -> tuple[Any, np.ndarray]:
     return amplitude, labels
 
 
-def labelled_section_windows(paths: list[str], per_section: int, seed: int = 0) -> TileSet:
-    """Cut ``per_section`` windows from each labelled SEG-Y of ``paths``.
+def labelled_section_windows(
+    paths: list[str], per_section: int, seed: int = 0, contract: Contract | None = None
+) -> TileSet:
+    """Cut ``per_section`` windows from each labelled SEG-Y of ``paths``, scaled by ``contract``.
 
     Raises:
         InputFileError: A file or its labels is missing.
@@ -180,7 +185,12 @@ def labelled_section_windows(paths: list[str], per_section: int, seed: int = 0) 
         amplitude, labels = read_labelled_section(path)
         sets.append(
             windows_from_volume(
-                amplitude, labels, per_section, seed=seed * 7919 + index, name=Path(path).stem
+                amplitude,
+                labels,
+                per_section,
+                seed=seed * 7919 + index,
+                name=Path(path).stem,
+                contract=contract,
             )
         )
     if not sets:

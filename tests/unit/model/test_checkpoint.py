@@ -42,9 +42,10 @@ def test_config_contents(saved) -> None:
     assert inp["tile_size"] == 101 and inp["pad_to"] == 128 and inp["padding"] == "reflect"
     assert inp["normalisation"] == {
         "kind": "tile_stretch",
-        "percentiles": [0.5, 99.5],
+        "percentiles": [0.01, 99.99],
         "range": [-1.0, 1.0],
         "symmetric": True,
+        "tile_percentiles": [0.0, 100.0],
     }
     assert inp["depth_channel"] == "tile_ramp"
     assert config["output"]["threshold"] == 0.45 and config["output"]["min_salt_pixels"] == 20

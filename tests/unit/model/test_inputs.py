@@ -67,3 +67,17 @@ def test_a_checkpoint_with_an_unknown_normalisation_is_refused(tmp_path):
     path = save_model(model, tmp_path / "agc.safetensors")
     with pytest.raises(CheckpointError, match="normalisation 'agc'"):
         load_model(path)
+
+
+def test_stretch_between_tile_percentiles_clips_beyond_them():
+    tiles = torch.linspace(0, 1, 101 * 101).reshape(1, 101, 101)
+    out = stretch_tiles(tiles, percentiles=(10.0, 90.0))
+    assert out.min() == -1 and out.max() == 1
+    assert torch.isclose((out == 1).float().mean(), torch.tensor(0.1), atol=0.01)
+    contract = {"kind": "tile_stretch", "tile_percentiles": [10, 90]}
+    assert torch.equal(tile_channels(tiles, contract)[:, 0], out)
+
+
+def test_a_new_models_volume_clip_only_removes_spikes():
+    contract = model_contract(build_model("hyper_resnet34_fast"))
+    assert contract.percentiles == (0.01, 99.99) and contract.tile_percentiles == (0.0, 100.0)
