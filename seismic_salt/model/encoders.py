@@ -42,6 +42,7 @@ ENCODER_CHANNELS: dict[str, tuple[int, ...]] = {
     "resnet50": (64, 256, 512, 1024, 2048),
     "resnext50_32x4d": (64, 256, 512, 1024, 2048),
     "se_resnext50_32x4d": (64, 256, 512, 1024, 2048),
+    "efficientnet_lite0": (16, 24, 40, 112, 320),
 }
 
 
@@ -305,7 +306,14 @@ _BUILDERS: dict[str, Callable[..., nn.Module]] = {
     "se_resnext50_32x4d": lambda **kw: SENetEncoder(
         (3, 4, 6, 3), groups=32, width_per_group=4, **kw
     ),
+    "efficientnet_lite0": lambda **kw: _efficientnet_lite0(**kw),
 }
+
+
+def _efficientnet_lite0(**kw) -> nn.Module:
+    from seismic_salt.model.efficientnet import EfficientNetLite0Encoder
+
+    return EfficientNetLite0Encoder(**kw)
 
 
 def encoder_names() -> list[str]:

@@ -21,7 +21,8 @@ if TYPE_CHECKING:
 
 __all__ = ["EncoderLoadReport", "adapt_first_conv", "load_encoder_weights"]
 
-_CLASSIFIER_PREFIXES = ("fc.", "last_linear.")
+# classifier (and EfficientNet's head) keys: expected in an ImageNet file, unused here
+_CLASSIFIER_PREFIXES = ("fc.", "last_linear.", "_fc.", "_conv_head.", "_bn1.")
 _WRAPPER_KEYS = ("state_dict", "model", "model_state_dict")
 
 

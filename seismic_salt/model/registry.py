@@ -70,6 +70,13 @@ _BUILTIN: tuple[ModelSpec, ...] = (
         "hyper_resnet34 with the strided ImageNet stem (4x cheaper, CPU-friendly)",
     ),
     ModelSpec(
+        "hyper_effnet_lite0",
+        {"encoder": "efficientnet_lite0", "stem_stride": 2, **_HYPER},
+        (),
+        "EfficientNet-Lite0 + scSE + hypercolumn + deep supervision (ImageNet encoder "
+        "from a local file; the CPU candidate)",
+    ),
+    ModelSpec(
         "hyper_resnext50",
         {"encoder": "resnext50_32x4d", **_HYPER},
         ("tgs",),

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import pytest
 import torch
-from tests_reference_keys import cadene_se_resnext_keys, torchvision_resnet_keys
+from tests_reference_keys import (
+    cadene_se_resnext_keys,
+    efficientnet_lite0_keys,
+    torchvision_resnet_keys,
+)
 
 from seismic_salt.model.encoders import ENCODER_CHANNELS, build_encoder, encoder_names
 
@@ -14,12 +18,15 @@ PARAMS = {
     "resnet50": 25_557_032,
     "resnext50_32x4d": 25_028_904,
     "se_resnext50_32x4d": 27_559_896,
+    # 4,652,008 in the published Lite0, less its head (1×1 conv to 1280 + BN) and classifier
+    "efficientnet_lite0": 4_652_008 - 320 * 1280 - 2 * 1280 - (1280 * 1000 + 1000),
 }
 REFERENCE = {
     "resnet34": lambda: torchvision_resnet_keys("basic", (3, 4, 6, 3)),
     "resnet50": lambda: torchvision_resnet_keys("bottleneck", (3, 4, 6, 3)),
     "resnext50_32x4d": lambda: torchvision_resnet_keys("bottleneck", (3, 4, 6, 3), 32, 4),
     "se_resnext50_32x4d": cadene_se_resnext_keys,
+    "efficientnet_lite0": efficientnet_lite0_keys,
 }
 
 

@@ -93,3 +93,28 @@ def random_state(keys, seed=0):
         else:
             state[k] = torch.randn(shape, generator=gen) * 0.05
     return state
+
+
+def efficientnet_lite0_keys() -> dict[str, tuple[int, ...]]:
+    """EfficientNet-Lite0 without head and classifier, in the common PyTorch port's names.
+
+    Stages (repeats, kernel, stride, expansion, channels) from the published Lite0
+    configuration: (1,3,1,1,16) (2,3,2,6,24) (2,5,2,6,40) (3,3,2,6,80) (3,5,1,6,112)
+    (4,5,2,6,192) (1,3,1,6,320), on a 32-channel 3×3 stem.
+    """
+    keys = {"_conv_stem.weight": (32, 3, 3, 3), **_bn("_bn0", 32)}
+    stages = [(1, 3, 1, 16), (2, 3, 6, 24), (2, 5, 6, 40), (3, 3, 6, 80), (3, 5, 6, 112)]
+    stages += [(4, 5, 6, 192), (1, 3, 6, 320)]
+    cin, index = 32, 0
+    for repeats, kernel, expand, cout in stages:
+        for _ in range(repeats):
+            p, mid = f"_blocks.{index}", cin * expand
+            if expand != 1:
+                keys[f"{p}._expand_conv.weight"] = (mid, cin, 1, 1)
+                keys.update(_bn(f"{p}._bn0", mid))
+            keys[f"{p}._depthwise_conv.weight"] = (mid, 1, kernel, kernel)
+            keys.update(_bn(f"{p}._bn1", mid))
+            keys[f"{p}._project_conv.weight"] = (cout, mid, 1, 1)
+            keys.update(_bn(f"{p}._bn2", cout))
+            cin, index = cout, index + 1
+    return keys
