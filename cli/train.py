@@ -7,6 +7,8 @@ from pathlib import Path
 
 import click
 
+from seismic_salt.model.precision import PRECISIONS
+
 _existing_dir = click.Path(exists=True, file_okay=False, path_type=Path)
 
 
@@ -50,9 +52,7 @@ _existing_dir = click.Path(exists=True, file_okay=False, path_type=Path)
 @click.option(
     "--device", default="auto", show_default=True, type=click.Choice(["auto", "cpu", "cuda"])
 )
-@click.option(
-    "--precision", default="auto", show_default=True, type=click.Choice(["auto", "fp32", "bf16"])
-)
+@click.option("--precision", default="auto", show_default=True, type=click.Choice(PRECISIONS))
 @click.option(
     "--encoder-weights",
     type=click.Path(exists=True, dir_okay=False),

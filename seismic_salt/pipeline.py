@@ -36,6 +36,8 @@ import numpy as np
 
 from seismic_salt import __version__
 from seismic_salt.errors import DataError, InputFileError, SeismicSaltError, StoreError
+from seismic_salt.io.dims import DIMS
+from seismic_salt.model.precision import PRECISIONS
 from seismic_salt.normalize import Normalisation, dead_traces
 from seismic_salt.progress import Progress
 from seismic_salt.tiling import TILE, Splitter, predict_sections
@@ -43,8 +45,6 @@ from seismic_salt.tiling import TILE, Splitter, predict_sections
 __all__ = ["Settings", "segment", "segment_to_zarr"]
 
 ORIENTATIONS = ("inline", "crossline")
-PRECISIONS = ("auto", "fp32", "bf16")
-DIMS = ("inline", "crossline", "sample")
 
 
 @dataclass(frozen=True)

@@ -20,10 +20,9 @@ import numpy as np
 import xarray as xr
 
 from seismic_salt.errors import DataError
+from seismic_salt.io.dims import DIMS
 
 __all__ = ["preview"]
-
-_DIMS = ("inline", "crossline", "sample")
 
 
 def preview(
@@ -139,10 +138,10 @@ def _volume(item: Any, names: tuple[str, ...]) -> xr.DataArray:
         if name is None:
             raise DataError(f"dataset has none of the variables {names}: {list(item.data_vars)}")
         item = item[name]
-    if not isinstance(item, xr.DataArray) or set(item.dims) != set(_DIMS):
+    if not isinstance(item, xr.DataArray) or set(item.dims) != set(DIMS):
         dims = getattr(item, "dims", None)
-        raise DataError(f"expected a volume on {_DIMS}, got dims {dims}")
-    return item.transpose(*_DIMS)
+        raise DataError(f"expected a volume on {DIMS}, got dims {dims}")
+    return item.transpose(*DIMS)
 
 
 def _open(path: Path) -> xr.Dataset:
@@ -164,7 +163,7 @@ def _sections(
     """The (kind, coordinate value) of each panel: those asked for, else the middles."""
     asked = {"inline": inline, "crossline": crossline, "sample": sample}
     if all(value is None for value in asked.values()):
-        asked = {kind: amplitude[kind].values[amplitude.sizes[kind] // 2] for kind in _DIMS}
+        asked = {kind: amplitude[kind].values[amplitude.sizes[kind] // 2] for kind in DIMS}
     sections = []
     for kind, value in asked.items():
         if value is None:

@@ -38,6 +38,7 @@ import xarray as xr
 from scipy import ndimage
 
 from seismic_salt.errors import DataError
+from seismic_salt.io.dims import DIMS
 
 __all__ = ["BODY_KINDS", "make_volume", "ricker"]
 
@@ -323,7 +324,7 @@ def _dataset(
     # inline numbers increase along (cos, sin); crossline numbers 90 degrees to the left
     cdp_x = origin[0] + ii * spacing[0] * np.cos(angle) - xx * spacing[1] * np.sin(angle)
     cdp_y = origin[1] + ii * spacing[0] * np.sin(angle) + xx * spacing[1] * np.cos(angle)
-    dims = ("inline", "crossline", "sample")
+    dims = DIMS
     sample = xr.Variable(
         "sample",
         np.arange(ns, dtype=np.float64) * sample_interval,

@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 
 from seismic_salt.errors import StoreError
+from seismic_salt.io.dims import DIMS
 
 VARIABLE = "salt_probability"
 MARKER = "inline_done"
@@ -37,15 +38,6 @@ SCRATCH = "crossline_pass"
 SCRATCH_MARKER = "crossline_done"
 SCALE = 254
 FILL = 255
-DIMS = ("inline", "crossline", "sample")
-PROVENANCE = (
-    "software_version",
-    "model_name",
-    "model_sha256",
-    "source_path",
-    "source_size",
-    "parameters",
-)
 
 __all__ = [
     "FILL",

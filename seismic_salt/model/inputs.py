@@ -22,6 +22,7 @@ import torch
 
 from seismic_salt.errors import DataError
 from seismic_salt.normalize import Contract
+from seismic_salt.tiling import TILE
 
 __all__ = [
     "CHANNELS",
@@ -114,7 +115,7 @@ def model_contract(model: Any) -> Contract:
 
 
 def input_contract(
-    pad_to: int = 128, tile_size: int = 101, normalisation: str = NORMALISATION
+    pad_to: int = 128, tile_size: int = TILE, normalisation: str = NORMALISATION
 ) -> dict[str, Any]:
     """Return the input contract written into ``model.config["input"]`` and checkpoints."""
     return {

@@ -20,8 +20,8 @@ from pathlib import Path
 import numpy as np
 
 from seismic_salt.errors import DataError, InputFileError
+from seismic_salt.tiling import TILE
 
-TILE = 101
 UNKNOWN = 255
 """Mask value of a pixel whose label is not known (the unlabelled parts of a section)."""
 TEST_SPLIT_FILE = Path(__file__).with_name("tgs_test_ids.txt")

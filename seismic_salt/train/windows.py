@@ -32,7 +32,8 @@ import numpy as np
 
 from seismic_salt.errors import DataError, InputFileError
 from seismic_salt.normalize import Normalisation, dead_traces
-from seismic_salt.train.datasets import TILE, UNKNOWN, TileSet
+from seismic_salt.tiling import TILE
+from seismic_salt.train.datasets import UNKNOWN, TileSet
 
 __all__ = ["labelled_section_windows", "read_labelled_section", "windows_from_volume"]
 
