@@ -132,28 +132,13 @@ def resolve_model(model: Any) -> ModelRef:
         CheckpointError: If the name is not bundled or the file does not exist.
     """
     from seismic_salt.model.checkpoint import model_sha256, resolve_checkpoint
+    from seismic_salt.model.config import ModelConfig
 
     if not isinstance(model, (str, os.PathLike)):
-        config = getattr(model, "config", None) or {}
-        digest = (config.get("weights") or {}).get("sha256") or _module_digest(model)
-        return ModelRef(config.get("name", type(model).__name__), digest, None, model)
+        return ModelRef(ModelConfig.of(model).name, model_sha256(model), None, model)
     path = resolve_checkpoint(model)
     name = path.name.removesuffix(".safetensors")
     return ModelRef(name, model_sha256(path), str(path))
-
-
-def _module_digest(module: Any) -> str:
-    """Return a sha256 of a module's tensors (names, dtypes, shapes, bytes), deterministic."""
-    import hashlib
-
-    import torch
-
-    digest = hashlib.sha256()
-    for key, tensor in sorted(module.state_dict().items()):
-        value = tensor.detach().cpu().contiguous()
-        digest.update(f"{key}:{value.dtype}:{tuple(value.shape)}".encode())
-        digest.update(value.view(-1).view(torch.uint8).numpy().tobytes())
-    return digest.hexdigest()
 
 
 def _resolve_device(device: str) -> str:

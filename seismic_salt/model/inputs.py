@@ -21,6 +21,7 @@ from typing import Any
 import torch
 
 from seismic_salt.errors import DataError
+from seismic_salt.model.config import CHANNELS, DEPTH_CHANNEL, ModelConfig
 from seismic_salt.normalize import Contract
 from seismic_salt.tiling import TILE
 
@@ -32,8 +33,6 @@ __all__ = [
     "stretch_tiles",
     "tile_channels",
 ]
-
-CHANNELS = ("amplitude", "vertical_ramp", "amplitude*vertical_ramp")
 
 #: The normalisation kind of newly built models.
 NORMALISATION = "tile_stretch"
@@ -110,8 +109,7 @@ def model_contract(model: Any) -> Contract:
     Raises:
         DataError: If the model's config names an unknown or malformed normalisation.
     """
-    config = getattr(model, "config", None) or {}
-    return Contract.from_config((config.get("input") or {}).get("normalisation"))
+    return ModelConfig.of(model).input.normalisation
 
 
 def input_contract(
@@ -125,5 +123,5 @@ def input_contract(
         "pad_to": pad_to,
         "padding": "reflect",
         "normalisation": Contract(kind=normalisation).to_config(),
-        "depth_channel": "tile_ramp",
+        "depth_channel": DEPTH_CHANNEL,
     }

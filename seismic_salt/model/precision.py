@@ -59,10 +59,10 @@ def cpu_has_native_bf16() -> bool:
 
 
 def _model_key(model: nn.Module) -> str:
-    config = getattr(model, "config", None)
-    if isinstance(config, dict) and "name" in config:
-        return json.dumps([config["name"], config.get("options")], sort_keys=True, default=str)
-    return type(model).__name__
+    from seismic_salt.model.config import ModelConfig
+
+    config = ModelConfig.of(model)
+    return json.dumps([config.name, config.options], sort_keys=True, default=str)
 
 
 def _time_batches(model: nn.Module, x: torch.Tensor, bf16: bool, repeats: int = 2) -> float:

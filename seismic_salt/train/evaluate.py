@@ -19,8 +19,10 @@ from seismic_salt.train.datasets import TileSet, load_images, load_tgs, read_dep
 
 
 def _postprocessing(model: Any) -> tuple[float, int]:
-    output = model.config.get("output", {})
-    return float(output.get("threshold", 0.5)), int(output.get("min_salt_pixels", 0))
+    from seismic_salt.model.config import ModelConfig
+
+    output = ModelConfig.of(model).output
+    return output.threshold, output.min_salt_pixels
 
 
 def predict_masks(

@@ -387,14 +387,16 @@ def _load_initial_weights(
             nine in ten of the model's tensors match it.
     """
     from seismic_salt.model.checkpoint import load_model
+    from seismic_salt.model.config import ModelConfig
     from seismic_salt.model.registry import model_options
 
     source = load_model(config.init_model, cache=False)
-    source_encoder = source.config["options"].get("encoder")
+    source_config = ModelConfig.of(source)
+    source_encoder = source_config.options.get("encoder")
     target_encoder = model_options(config.model, **config.model_options)["encoder"]
     if source_encoder != target_encoder:
         raise CheckpointError(
-            f"--init-model {config.init_model} is a {source.config['name']} with encoder "
+            f"--init-model {config.init_model} is a {source_config.name} with encoder "
             f"{source_encoder}, but the run trains {config.model} with encoder {target_encoder}"
         )
     theirs, ours = source.state_dict(), model.state_dict()
@@ -402,7 +404,7 @@ def _load_initial_weights(
     fresh = sorted(set(ours) - set(fits))
     if len(fits) < 0.9 * len(ours):
         raise CheckpointError(
-            f"--init-model {config.init_model} ({source.config['name']}) fits only "
+            f"--init-model {config.init_model} ({source_config.name}) fits only "
             f"{len(fits)} of {len(ours)} tensors of {config.model}: use a closer variant"
         )
     model.load_state_dict(fits, strict=False)

@@ -127,3 +127,33 @@ def test_resume_with_auto_precision_keeps_the_stored_one(tmp_path, volume, echo_
     assert json.loads(store.read_attrs(path)["parameters"])["precision"] == "bf16"
     monkeypatch.setattr(precision, "choose_precision", lambda model, device, requested: "fp32")
     run(volume, path, echo_model, precision="auto")  # no "another parameters" error
+
+
+def test_a_store_of_an_in_memory_module_resumes_with_its_saved_checkpoint(
+    tmp_path, volume, monkeypatch
+):
+    import torch
+
+    from seismic_salt.model import build_model
+    from seismic_salt.model.checkpoint import model_sha256, save_model
+
+    torch.manual_seed(0)
+    module = build_model("hyper_resnet34_fast").eval()
+    real = pipeline.run_job
+    calls = []
+
+    def crash_after_first(job):
+        if calls:
+            raise KeyboardInterrupt
+        calls.append(job)
+        return real(job)
+
+    monkeypatch.setattr(pipeline, "run_job", crash_after_first)
+    path = tmp_path / "salt.zarr"
+    with pytest.raises(KeyboardInterrupt):
+        run(volume, path, module, precision="fp32")
+    monkeypatch.setattr(pipeline, "run_job", real)
+    checkpoint = save_model(module, tmp_path / "module.safetensors")
+    assert store.read_attrs(path)["model_sha256"] == model_sha256(checkpoint)
+    run(volume, path, checkpoint, precision="fp32")  # the same weights: resumed, not refused
+    assert store.is_complete(path) and store.done_blocks(path) == [0, 1, 2]
