@@ -68,8 +68,8 @@ def time_pipeline(
     """Time ``segment_to_zarr``; return (seconds, the precision it ran in)."""
     import json
 
-    from seismic_salt.io.zarr import read_attrs
     from seismic_salt.pipeline import segment_to_zarr
+    from seismic_salt.store.zarr import read_attrs
 
     start = time.perf_counter()
     segment_to_zarr(

@@ -48,7 +48,7 @@ def prepare_directory(directory: Path, overwrite: bool = False) -> Path:
     if directory.exists() and any(directory.iterdir()):
         if not overwrite:
             raise StoreError(
-                f"{directory} is not empty; choose another --output or pass --overwrite"
+                f"{directory} is not empty; choose another directory or pass overwrite=True"
             )
         shutil.rmtree(directory)
     directory.mkdir(parents=True, exist_ok=True)

@@ -18,7 +18,6 @@ from seismic_salt.io.headers import ILINE_BYTE, XLINE_BYTE
 
 PERCENTILES = (0.5, 1, 5, 50, 95, 99, 99.5)
 MAX_SAMPLED_TRACES = 2000
-PROVENANCE_ATTRS = ("software_version", "model_name", "model_sha256", "source_path", "parameters")
 
 
 def describe(
@@ -117,7 +116,8 @@ def describe_store(path: Path) -> dict[str, Any]:
 
     import xarray as xr
 
-    from seismic_salt.io.zarr import MARKER, SCRATCH, SCRATCH_MARKER
+    from seismic_salt.store.schema import PROVENANCE
+    from seismic_salt.store.zarr import MARKER, SCRATCH, SCRATCH_MARKER
 
     internal = {MARKER, SCRATCH, SCRATCH_MARKER}
 
@@ -144,7 +144,7 @@ def describe_store(path: Path) -> dict[str, Any]:
             info[str(dim)] = axis_range(ds[dim].values)
     if "sample" in ds.coords:
         info["sample_unit"] = ds["sample"].attrs.get("units")
-    info["provenance"] = {k: _plain_attr(k, ds.attrs[k]) for k in PROVENANCE_ATTRS if k in ds.attrs}
+    info["provenance"] = {k: _plain_attr(k, ds.attrs[k]) for k in PROVENANCE if k in ds.attrs}
     info["complete"] = bool(ds.attrs.get("complete", False))
     return info
 

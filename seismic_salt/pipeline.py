@@ -3,7 +3,7 @@
 Two entry points share the same per-block work:
 
 - :func:`segment` returns a lazy ``xr.DataArray`` (dask, one task per block of inlines).
-- :func:`segment_to_zarr` writes a store block by block (see :mod:`seismic_salt.io.zarr`),
+- :func:`segment_to_zarr` writes a store block by block (see :mod:`seismic_salt.store`),
   resumes an interrupted run, and runs on local threads, a local process cluster
   (``workers=N``) or an existing ``dask.distributed`` cluster (``scheduler=ADDRESS``).
 
@@ -24,7 +24,6 @@ Orientations:
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -211,13 +210,14 @@ def resolve_precision(ref: ModelRef, settings: Settings, stored: str | None = No
 
 def _stored_precision(output: Path) -> str | None:
     """Return the precision recorded in an existing store, if any."""
-    if not _looks_like_store(output):
-        return None
-    from seismic_salt.io.zarr import read_attrs
+    from seismic_salt.store.schema import StoreAttrs
+    from seismic_salt.store.zarr import is_store, read_attrs
 
+    if not is_store(output):
+        return None
     try:
-        return json.loads(read_attrs(output).get("parameters", "{}")).get("precision")
-    except ValueError:
+        return StoreAttrs.from_attrs(read_attrs(output)).parameters.get("precision")
+    except StoreError:
         return None
 
 
@@ -518,7 +518,7 @@ def run_job(job: Job) -> int:
     """
     import dask
 
-    from seismic_salt.io import zarr as store
+    from seismic_salt.store import zarr as store
 
     axis = "inline" if job.orientation == "inline" else "crossline"
     chunks = {"inline": 1, "crossline": -1, "sample": -1}
@@ -629,33 +629,36 @@ def segment_to_zarr(
     with Progress(sum(len(j) for j in jobs), label, progress, "block") as bar:
         for batch in jobs:
             execute(batch, scheduler, workers, bar)
-    from seismic_salt.io.zarr import mark_complete
+    from seismic_salt.store.zarr import mark_complete
 
     mark_complete(output)
     return output
 
 
-def _provenance(source: Any, volume: Any, ref: ModelRef, settings: Settings) -> dict[str, Any]:
+def _provenance(source: Any, volume: Any, ref: ModelRef, settings: Settings) -> Any:
+    from seismic_salt.store.schema import StoreAttrs
+
     if isinstance(source, (str, os.PathLike)):
         path = Path(source).resolve()
     else:
         path = Path(str(getattr(source, "attrs", {}).get("source_path", "") or ""))
         path = path.resolve() if str(path) not in ("", ".") else None
     size = path.stat().st_size if path is not None and path.is_file() else int(volume.nbytes)
-    return {
-        "software_version": __version__,
-        "model_name": ref.name,
-        "model_sha256": ref.sha256,
-        "source_path": str(path) if path is not None else "",
-        "source_size": int(size),
-        "parameters": json.dumps(settings.parameters(), sort_keys=True),
-    }
+    return StoreAttrs(
+        software_version=__version__,
+        model_name=ref.name,
+        model_sha256=ref.sha256,
+        source_path=str(path) if path is not None else "",
+        source_size=int(size),
+        parameters=settings.parameters(),
+        block_size=settings.block_size,
+    )
 
 
 def plan_store(
     output: Path,
     volume: Any,
-    attrs: dict[str, Any],
+    attrs: Any,
     ref: ModelRef,
     settings: Settings,
     *,
@@ -671,21 +674,24 @@ def plan_store(
         StoreError: If the output exists and may not be reused.
         DataError: If the volume has no live trace.
     """
-    from seismic_salt.io import zarr as store
+    from dataclasses import replace
+
+    from seismic_salt.store import zarr as store
 
     if output.exists() and not overwrite:
         if not resume:
             raise StoreError(
-                f"output {output} already exists; pass --overwrite to replace it or resume it"
+                f"output {output} already exists; pass overwrite=True to replace it or "
+                "resume=True to finish it"
             )
-        existing = store.read_attrs(output) if _looks_like_store(output) else None
+        existing = store.read_attrs(output) if store.is_store(output) else None
         if existing is None:
             raise StoreError(
                 f"output {output} exists and is not a seismic-salt store; choose another path"
             )
         _check_same_run(output, existing, attrs)
         return Normalisation.from_json(existing["normalisation"])
-    if output.exists() and not _looks_like_store(output) and any(output.iterdir()):
+    if output.exists() and not store.is_store(output) and any(output.iterdir()):
         raise StoreError(
             f"output {output} exists and is not a seismic-salt store; refusing to delete it"
         )
@@ -695,33 +701,26 @@ def plan_store(
         output,
         volume,
         block_size=settings.block_size,
-        attrs={**attrs, "normalisation": scaling.to_json()},
+        attrs=replace(attrs, normalisation=scaling).to_attrs(),
         crossline_block=crossline,
     )
     return scaling
 
 
-def _looks_like_store(path: Path) -> bool:
-    if not (path / "zarr.json").is_file():
-        return False
-    from seismic_salt.io.zarr import read_attrs
-
-    return "model_sha256" in read_attrs(path)
-
-
-def _check_same_run(output: Path, existing: dict[str, Any], attrs: dict[str, Any]) -> None:
+def _check_same_run(output: Path, existing: dict[str, Any], attrs: Any) -> None:
     """Refuse to resume a store written from another source, model or settings.
 
     Raises:
         StoreError: Naming the first provenance field that differs.
     """
-    for key in ("source_path", "source_size", "model_sha256", "parameters"):
-        if existing.get(key) != attrs[key]:
-            raise StoreError(
-                f"output {output} was written with another {key.replace('_', ' ')} "
-                f"({existing.get(key)!r}, this run: {attrs[key]!r}); pass --overwrite to "
-                "replace it or choose another output"
-            )
+    difference = attrs.run_difference(existing)
+    if difference is not None:
+        key, stored, mine = difference
+        raise StoreError(
+            f"output {output} was written with another {key.replace('_', ' ')} "
+            f"({stored!r}, this run: {mine!r}); pass overwrite=True to replace it or "
+            "choose another output"
+        )
 
 
 def pending_jobs(
@@ -734,7 +733,7 @@ def pending_jobs(
     scaling: Normalisation,
 ) -> list[list[Job]]:
     """List the jobs still to run, in passes (crossline scratch pass first)."""
-    from seismic_salt.io import zarr as store
+    from seismic_salt.store import zarr as store
 
     def job(orientation: str, start: int, stop: int) -> Job:
         return Job(source, options, str(output), ref, settings, scaling, orientation, start, stop)
@@ -790,7 +789,7 @@ def _client(scheduler: str | None, workers: int | None) -> Iterator[Any]:
         except (OSError, TimeoutError) as err:
             raise SeismicSaltError(
                 f"cannot reach the dask scheduler at {scheduler}: {err}; start one with "
-                "`dask scheduler` or drop --scheduler"
+                "`dask scheduler`, or run without a scheduler"
             ) from err
         with client:
             yield client

@@ -146,7 +146,7 @@ def _volume(item: Any, names: tuple[str, ...]) -> xr.DataArray:
 
 def _open(path: Path) -> xr.Dataset:
     if path.suffix == ".zarr" or (path / "zarr.json").exists():
-        from seismic_salt.io.zarr import open_store
+        from seismic_salt.store.zarr import open_store
 
         return open_store(path)
     from seismic_salt.io.segy import open_segy

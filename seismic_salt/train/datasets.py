@@ -194,7 +194,7 @@ def stratified_folds(mask: np.ndarray, n_folds: int = 5, seed: int = 0) -> np.nd
         ``[N]`` int fold index in ``[0, n_folds)``.
     """
     if n_folds < 2:
-        raise DataError(f"--folds must be at least 2, got {n_folds}")
+        raise DataError(f"folds must be at least 2, got {n_folds}")
     classes = coverage_class(mask)
     rng = np.random.default_rng(seed)
     fold = np.empty(len(mask), dtype=int)

@@ -153,7 +153,7 @@ def resolve_device(device: str) -> torch.device:
     if device == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     if device.startswith("cuda") and not torch.cuda.is_available():
-        raise DataError("--device cuda was asked for, but torch sees no CUDA device")
+        raise DataError(f"device {device!r} was asked for, but torch sees no CUDA device")
     return torch.device(device)
 
 
@@ -396,7 +396,7 @@ def _load_initial_weights(
     target_encoder = model_options(config.model, **config.model_options)["encoder"]
     if source_encoder != target_encoder:
         raise CheckpointError(
-            f"--init-model {config.init_model} is a {source_config.name} with encoder "
+            f"the initial model {config.init_model} is a {source_config.name} with encoder "
             f"{source_encoder}, but the run trains {config.model} with encoder {target_encoder}"
         )
     theirs, ours = source.state_dict(), model.state_dict()
@@ -404,7 +404,7 @@ def _load_initial_weights(
     fresh = sorted(set(ours) - set(fits))
     if len(fits) < 0.9 * len(ours):
         raise CheckpointError(
-            f"--init-model {config.init_model} ({source_config.name}) fits only "
+            f"the initial model {config.init_model} ({source_config.name}) fits only "
             f"{len(fits)} of {len(ours)} tensors of {config.model}: use a closer variant"
         )
     model.load_state_dict(fits, strict=False)

@@ -6,8 +6,8 @@ import xarray as xr
 
 from seismic_salt import pipeline
 from seismic_salt.errors import StoreError
-from seismic_salt.io import zarr as store
 from seismic_salt.pipeline import segment, segment_to_zarr
+from seismic_salt.store import zarr as store
 
 
 @pytest.fixture
