@@ -99,7 +99,7 @@ def segment(
     blocks; a store from another volume, model or settings is refused.
     """
     from seismic_salt.errors import DataError
-    from seismic_salt.pipeline import segment_to_zarr
+    from seismic_salt.inference import segment_to_zarr
 
     if scheduler and workers:
         raise DataError("pass either --scheduler or --workers, not both")

@@ -91,10 +91,8 @@ def run_demo(
     import xarray as xr
 
     from seismic_salt import export
+    from seismic_salt.inference import resolve_model, segment_to_zarr
     from seismic_salt.io.segy import to_segy
-    from seismic_salt.model.checkpoint import load_model
-    from seismic_salt.model.config import ModelConfig
-    from seismic_salt.pipeline import segment_to_zarr
     from seismic_salt.preview import preview
     from seismic_salt.synthetic import make_volume
 
@@ -107,7 +105,7 @@ def run_demo(
     files["seismic"] = to_segy(volume.amplitude, directory / "demo.sgy")
     files["truth"] = to_segy(volume.salt.astype("float32"), directory / "demo_truth.sgy")
 
-    config = ModelConfig.of(load_model(model) if isinstance(model, str | Path) else model)
+    config = resolve_model(model).config
     result.threshold = config.output.threshold
     log(f"segmenting with {config.name}")
     files["store"] = segment_to_zarr(

@@ -97,12 +97,13 @@ def _measure_cpu(model: nn.Module) -> str:
 
 
 def choose_precision(
-    model: nn.Module, device: str | torch.device = "cpu", requested: str = "auto"
+    model: nn.Module | None, device: str | torch.device = "cpu", requested: str = "auto"
 ) -> str:
     """Return ``"fp32"`` or ``"bf16"`` for running ``model`` on ``device``.
 
     Args:
-        model: The network (used for the CPU measurement and as part of the cache key).
+        model: The network (used for the CPU measurement and as part of the cache key);
+            only ``"auto"`` needs it, so None will do for ``"fp32"`` and ``"bf16"``.
         device: Where it runs.
         requested: ``"auto"`` (decide, see the module docstring), ``"fp32"`` or ``"bf16"``.
 

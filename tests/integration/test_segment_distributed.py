@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from seismic_salt.pipeline import segment_to_zarr
+from seismic_salt.inference import segment_to_zarr
 from seismic_salt.store import zarr as store
 
 pytest.importorskip("distributed")

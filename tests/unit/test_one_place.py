@@ -15,6 +15,7 @@ OWNERS = {
     "DIMS": "seismic_salt/io/dims.py",
     "TILE": "seismic_salt/tiling.py",
     "PRECISIONS": "seismic_salt/model/precision.py",
+    "ORIENTATIONS": "seismic_salt/inference/orientation.py",
     "ILINE_BYTE": "seismic_salt/io/headers.py",
     "XLINE_BYTE": "seismic_salt/io/headers.py",
     "CDP_X_BYTE": "seismic_salt/io/headers.py",

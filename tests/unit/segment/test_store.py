@@ -4,9 +4,8 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from seismic_salt import pipeline
 from seismic_salt.errors import StoreError
-from seismic_salt.pipeline import segment, segment_to_zarr
+from seismic_salt.inference import segment, segment_to_zarr, tasks
 from seismic_salt.store import zarr as store
 
 
@@ -45,7 +44,7 @@ def test_store_opens_as_floats_with_coords_and_provenance(tmp_path, volume, echo
 def test_interrupted_run_resumes_to_the_same_cube(tmp_path, volume, echo_model, monkeypatch):
     reference = run(volume, tmp_path / "ref.zarr", echo_model)
     calls = []
-    real = pipeline.run_job
+    real = tasks.run_task
 
     def crash_after_first(job):
         if calls:
@@ -53,13 +52,13 @@ def test_interrupted_run_resumes_to_the_same_cube(tmp_path, volume, echo_model, 
         calls.append(job)
         return real(job)
 
-    monkeypatch.setattr(pipeline, "run_job", crash_after_first)
+    monkeypatch.setattr(tasks, "run_task", crash_after_first)
     path = tmp_path / "salt.zarr"
     with pytest.raises(KeyboardInterrupt):
         run(volume, path, echo_model)
     assert not store.is_complete(path) and store.done_blocks(path) == [0]
     assert np.isnan(xr.open_zarr(path)["salt_probability"].values[2:]).all()
-    monkeypatch.setattr(pipeline, "run_job", real)
+    monkeypatch.setattr(tasks, "run_task", real)
     run(volume, path, echo_model)
     np.testing.assert_array_equal(
         store.open_store(path)["salt_probability"].values,
@@ -139,7 +138,7 @@ def test_a_store_of_an_in_memory_module_resumes_with_its_saved_checkpoint(
 
     torch.manual_seed(0)
     module = build_model("hyper_resnet34_fast").eval()
-    real = pipeline.run_job
+    real = tasks.run_task
     calls = []
 
     def crash_after_first(job):
@@ -148,11 +147,11 @@ def test_a_store_of_an_in_memory_module_resumes_with_its_saved_checkpoint(
         calls.append(job)
         return real(job)
 
-    monkeypatch.setattr(pipeline, "run_job", crash_after_first)
+    monkeypatch.setattr(tasks, "run_task", crash_after_first)
     path = tmp_path / "salt.zarr"
     with pytest.raises(KeyboardInterrupt):
         run(volume, path, module, precision="fp32")
-    monkeypatch.setattr(pipeline, "run_job", real)
+    monkeypatch.setattr(tasks, "run_task", real)
     checkpoint = save_model(module, tmp_path / "module.safetensors")
     assert store.read_attrs(path)["model_sha256"] == model_sha256(checkpoint)
     run(volume, path, checkpoint, precision="fp32")  # the same weights: resumed, not refused
