@@ -128,7 +128,7 @@ def train(
     quiet: bool,
 ) -> None:
     """Train a salt model on DATA_DIR in Kaggle's TGS layout (train/images, train/masks)."""
-    from seismic_salt.train.loop import TrainConfig
+    from seismic_salt.train.config import TrainConfig
     from seismic_salt.train.loop import train as run_training
     from seismic_salt.train.schedule import Recipe
 
