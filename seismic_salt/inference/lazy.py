@@ -49,9 +49,8 @@ def segment(
 ) -> Any:
     """Predict the salt probability of every sample of a volume, lazily.
 
-    Recipe: validate the settings, resolve the model, fit the amplitude normalisation
-    (reads a sample of inlines now), then plan one dask task per block of inlines that
-    tiles, predicts and blends its sections when computed.
+    The normalisation is fitted now (reading a sample of inlines); each block of inlines
+    is tiled, predicted and blended when computed.
 
     Args:
         amplitude: ``xr.DataArray`` ``[inline, crossline, sample]`` (numpy or dask);
@@ -108,15 +107,10 @@ def segment(
     check_scaling(scaling, ref)
     result = _plan(chunked.data, BlockPredictor(ref, settings, scaling), live)
     if progress:
-        bar = Progress(amplitude.sizes[INLINE_DIM], "segment", progress, "inline")
-        _inline_progress(result, bar)
-    return (
-        amplitude.copy(data=result)
-        .rename("salt_probability")
-        .assign_attrs(
-            long_name="salt probability", units="1", model_name=ref.name, model_sha256=ref.sha256
-        )
-    )
+        _inline_progress(result, Progress(amplitude.sizes[INLINE_DIM], "segment", True, "inline"))
+    attrs = {"long_name": "salt probability", "units": "1"}
+    attrs.update(model_name=ref.name, model_sha256=ref.sha256)
+    return amplitude.copy(data=result).rename("salt_probability").assign_attrs(attrs)
 
 
 def _plan(data: Any, predict: BlockPredictor, live: np.ndarray | None) -> Any:
