@@ -14,15 +14,22 @@ from seismic_salt.normalize import Contract
 from seismic_salt.weights import weights_path
 
 
+def printed(code: str) -> list[str]:
+    """Run ``code`` in a fresh interpreter; return the words it printed and whether torch
+    was imported."""
+    code += "; import sys; print('torch' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return out.stdout.split()
+
+
 def test_bundled_config_reads_without_torch():
     code = (
-        "import sys; from seismic_salt.model.config import read_model_config; "
+        "from seismic_salt.model.config import read_model_config; "
         "from seismic_salt.weights import weights_path; "
         "c = read_model_config(weights_path('default')); "
-        "print(c.name, c.output.threshold, c.input.normalisation.kind, 'torch' in sys.modules)"
+        "print(c.name, c.output.threshold, c.input.normalisation.kind)"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.split() == ["hyper_resnet34_fast", "0.55", "robust_clip", "False"]
+    assert printed(code) == ["hyper_resnet34_fast", "0.55", "robust_clip", "False"]
 
 
 def test_fields_of_the_bundled_config():
@@ -56,3 +63,11 @@ def test_unknown_normalisation_is_a_data_error_and_a_checkpoint_error(tmp_path):
     weights.with_suffix(".json").write_text(json.dumps(raw))
     with pytest.raises(CheckpointError, match="agc"):
         read_model_config(weights)
+
+
+def test_a_run_names_and_scales_for_a_checkpoint_without_torch():
+    code = (
+        "from seismic_salt.inference import resolve_model; ref = resolve_model('default'); "
+        "print(ref.name, ref.sha256 == ref.config.sha256, ref.config.input.normalisation.kind)"
+    )
+    assert printed(code) == ["hyper_resnet34_fast.tgs", "True", "robust_clip", "False"]

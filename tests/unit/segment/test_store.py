@@ -41,8 +41,8 @@ def test_store_opens_as_floats_with_coords_and_provenance(tmp_path, volume, echo
     assert store.done_blocks(path) == [0, 1, 2] and store.is_complete(path)
 
 
-def test_interrupted_run_resumes_to_the_same_cube(tmp_path, volume, echo_model, monkeypatch):
-    reference = run(volume, tmp_path / "ref.zarr", echo_model)
+def interrupted_run(volume, path, model, monkeypatch, **options):
+    """Run until the second block starts, as if interrupted there (Ctrl-C)."""
     calls = []
     real = tasks.run_task
 
@@ -53,12 +53,17 @@ def test_interrupted_run_resumes_to_the_same_cube(tmp_path, volume, echo_model, 
         return real(job)
 
     monkeypatch.setattr(tasks, "run_task", crash_after_first)
-    path = tmp_path / "salt.zarr"
     with pytest.raises(KeyboardInterrupt):
-        run(volume, path, echo_model)
+        run(volume, path, model, **options)
+    monkeypatch.setattr(tasks, "run_task", real)
+
+
+def test_interrupted_run_resumes_to_the_same_cube(tmp_path, volume, echo_model, monkeypatch):
+    reference = run(volume, tmp_path / "ref.zarr", echo_model)
+    path = tmp_path / "salt.zarr"
+    interrupted_run(volume, path, echo_model, monkeypatch)
     assert not store.is_complete(path) and store.done_blocks(path) == [0]
     assert np.isnan(xr.open_zarr(path)["salt_probability"].values[2:]).all()
-    monkeypatch.setattr(tasks, "run_task", real)
     run(volume, path, echo_model)
     np.testing.assert_array_equal(
         store.open_store(path)["salt_probability"].values,
@@ -138,20 +143,9 @@ def test_a_store_of_an_in_memory_module_resumes_with_its_saved_checkpoint(
 
     torch.manual_seed(0)
     module = build_model("hyper_resnet34_fast").eval()
-    real = tasks.run_task
-    calls = []
-
-    def crash_after_first(job):
-        if calls:
-            raise KeyboardInterrupt
-        calls.append(job)
-        return real(job)
-
-    monkeypatch.setattr(tasks, "run_task", crash_after_first)
     path = tmp_path / "salt.zarr"
-    with pytest.raises(KeyboardInterrupt):
-        run(volume, path, module, precision="fp32")
-    monkeypatch.setattr(tasks, "run_task", real)
+    interrupted_run(volume, path, module, monkeypatch, precision="fp32")
+    assert store.done_blocks(path) == [0]
     checkpoint = save_model(module, tmp_path / "module.safetensors")
     assert store.read_attrs(path)["model_sha256"] == model_sha256(checkpoint)
     run(volume, path, checkpoint, precision="fp32")  # the same weights: resumed, not refused
