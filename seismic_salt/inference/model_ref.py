@@ -41,19 +41,22 @@ def resolve_model(model: Any) -> ModelRef:
     """Describe ``"default"``, a bundled name, a checkpoint path or an ``nn.Module``.
 
     Raises:
-        CheckpointError: If the name is not bundled, the file does not exist or its
-            config is unreadable or of another input contract.
+        CheckpointError: If the name is not bundled, the file does not exist, its config
+            is unreadable or of another input contract, or the file's digest is not the
+            one its config records.
         DataError: If a module's config names an unknown normalisation.
     """
-    from seismic_salt.model.checkpoint import model_sha256, resolve_checkpoint
+    from seismic_salt.model.checkpoint import check_sha256, model_sha256, resolve_checkpoint
     from seismic_salt.model.config import read_model_config
 
     if not isinstance(model, str | os.PathLike):
         config = ModelConfig.of(model)
         return ModelRef(config.name, model_sha256(model), config, None, model)
     path = resolve_checkpoint(model)
-    name = path.name.removesuffix(".safetensors")
-    return ModelRef(name, model_sha256(path), read_model_config(path), str(path))
+    config = read_model_config(path)
+    digest = model_sha256(path)
+    check_sha256(path, digest, config)  # before any store is made for it
+    return ModelRef(path.name.removesuffix(".safetensors"), digest, config, str(path))
 
 
 def load_module(model: ModelRef, device: str) -> Any:

@@ -40,7 +40,14 @@ if TYPE_CHECKING:
     import torch
     from torch import nn
 
-__all__ = ["FORMAT_VERSION", "load_model", "model_sha256", "resolve_checkpoint", "save_model"]
+__all__ = [
+    "FORMAT_VERSION",
+    "check_sha256",
+    "load_model",
+    "model_sha256",
+    "resolve_checkpoint",
+    "save_model",
+]
 
 # One key only: safetensors writes metadata from a hash map, so several keys would come
 # out in varying order and the file's sha256 would not be reproducible.
@@ -231,13 +238,7 @@ def _load(path_text: str, device: str) -> nn.Module:
     except OSError as err:
         raise CheckpointError(f"cannot read checkpoint {path}: {err}") from err
     _check_safetensors_bytes(path, data)
-    digest = hashlib.sha256(data).hexdigest()
-    expected = config.sha256
-    if digest != expected:
-        raise CheckpointError(
-            f"checkpoint {path} has sha256 {digest[:12]}… but its config records "
-            f"{str(expected)[:12]}…: the file is corrupt or belongs to another config"
-        )
+    check_sha256(path, hashlib.sha256(data).hexdigest(), config)
     try:
         state = load(data)
     except (SafetensorError, ValueError, RuntimeError) as err:
@@ -255,6 +256,19 @@ def _load(path_text: str, device: str) -> nn.Module:
         ) from err
     model.config = dict(raw, path=str(path))
     return model.to(device).eval()
+
+
+def check_sha256(path: Path, digest: str, config: ModelConfig) -> None:
+    """Refuse weights whose digest is not the one their config records.
+
+    Raises:
+        CheckpointError: The file is corrupt or belongs to another config.
+    """
+    if digest != config.sha256:
+        raise CheckpointError(
+            f"checkpoint {path} has sha256 {digest[:12]}… but its config records "
+            f"{str(config.sha256)[:12]}…: the file is corrupt or belongs to another config"
+        )
 
 
 def model_sha256(model_or_path: nn.Module | str | os.PathLike) -> str:

@@ -150,3 +150,16 @@ def test_a_store_of_an_in_memory_module_resumes_with_its_saved_checkpoint(
     assert store.read_attrs(path)["model_sha256"] == model_sha256(checkpoint)
     run(volume, path, checkpoint, precision="fp32")  # the same weights: resumed, not refused
     assert store.is_complete(path) and store.done_blocks(path) == [0, 1, 2]
+
+
+def test_a_corrupt_checkpoint_is_refused_before_a_store_is_made(tmp_path, volume):
+    from seismic_salt.errors import CheckpointError
+    from seismic_salt.model import build_model, save_model
+
+    checkpoint = save_model(build_model("hyper_resnet34_fast"), tmp_path / "m.safetensors")
+    data = bytearray(checkpoint.read_bytes())
+    data[-10] ^= 0xFF
+    checkpoint.write_bytes(bytes(data))
+    with pytest.raises(CheckpointError, match="sha256"):
+        run(volume, tmp_path / "salt.zarr", checkpoint, precision="fp32")
+    assert not (tmp_path / "salt.zarr").exists()
