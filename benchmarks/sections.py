@@ -111,8 +111,8 @@ def volume_probability(segy: Path, model: str, scratch: Path) -> np.ndarray:
 def tile_masks(model: str, tiles: np.ndarray) -> np.ndarray:
     """Masks of TGS tiles ``[N, 101, 101]`` as ``predict-tiles`` makes them."""
     from seismic_salt.model import load_model
-    from seismic_salt.train.evaluate import predict_masks
     from seismic_salt.train.datasets import TileSet
+    from seismic_salt.train.evaluate import predict_masks
 
     empty = np.zeros(len(tiles))
     return predict_masks(load_model(model), TileSet(empty, tiles, None, empty), tta=True)
@@ -158,7 +158,9 @@ def parse_models(values: list[str]) -> list[tuple[str, list[int]]]:
     models = []
     for value in values or ["default"]:
         model, _, numbers = value.partition("=")
-        models.append((model, [int(n) for n in numbers.split(",")] if numbers else list(range(1, 9))))
+        models.append(
+            (model, [int(n) for n in numbers.split(",")] if numbers else list(range(1, 9)))
+        )
     return models
 
 
@@ -177,7 +179,11 @@ def report(tally: Tally) -> str:
                 f"{every['recall']:.3f} | {held['iou']:.3f} ({held['tiles']} tiles) | "
                 f"{trained['iou']:.3f} ({trained['tiles']} tiles) |"
             )
-    lines += ["", "| section | stepped IoU | continuous IoU | tile ceiling IoU |", "|---|---|---|---|"]
+    lines += [
+        "",
+        "| section | stepped IoU | continuous IoU | tile ceiling IoU |",
+        "|---|---|---|---|",
+    ]
     sections = sorted({key[3] for key in tally.counts})
     for name in sections:
         cells = [

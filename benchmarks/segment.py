@@ -68,8 +68,8 @@ def time_pipeline(
     """Time ``segment_to_zarr``; return (seconds, the precision it ran in)."""
     import json
 
-    from seismic_salt.io.zarr import read_attrs
-    from seismic_salt.pipeline import segment_to_zarr
+    from seismic_salt.inference import segment_to_zarr
+    from seismic_salt.store.zarr import read_attrs
 
     start = time.perf_counter()
     segment_to_zarr(
@@ -150,7 +150,7 @@ def child_rss(segy: Path, model: str, output: Path) -> float:
     counts the parent's resident pages until it execs.
     """
     code = (
-        "import sys; from seismic_salt.pipeline import segment_to_zarr; "
+        "import sys; from seismic_salt.inference import segment_to_zarr; "
         "segment_to_zarr(sys.argv[1], sys.argv[2], sys.argv[3], stride=101, device='cpu', "
         "precision='fp32', progress=False, overwrite=True)"
     )

@@ -10,37 +10,10 @@ MESH_CHOICES = ("tsurf", "obj", "ply")
 
 def _open(store: str):
     """Open a complete salt-probability store; return (dataset, probability)."""
-    from seismic_salt.errors import StoreError
-    from seismic_salt.io.zarr import open_store
+    from seismic_salt.store.zarr import VARIABLE, open_complete
 
-    dataset = open_store(store)
-    if "salt_probability" not in dataset:
-        raise StoreError(f"{store} has no salt_probability variable: is it a segment store?")
-    if dataset.attrs.get("complete") is False:
-        raise StoreError(
-            f"{store} is incomplete (some inline blocks are not written): rerun "
-            "`seismic-salt segment` on it to finish before exporting"
-        )
-    return dataset, dataset["salt_probability"]
-
-
-def _template(dataset, store: str, template: str | None) -> str:
-    from pathlib import Path
-
-    from seismic_salt.errors import InputFileError, StoreError
-
-    if template is None:
-        template = dataset.attrs.get("source_path")
-        if not template:
-            raise StoreError(
-                f"{store} does not record its source SEG-Y (no source_path attribute): "
-                "give the geometry with --template volume.sgy"
-            )
-        if not Path(template).is_file():
-            raise InputFileError(
-                f"the store's source SEG-Y {template} is missing: give --template volume.sgy"
-            )
-    return template
+    dataset = open_complete(store)
+    return dataset, dataset[VARIABLE]
 
 
 @click.command()
@@ -113,9 +86,7 @@ def export(
         from seismic_salt.export.segy import to_segy
 
         mask_threshold = None if probability else threshold
-        path = to_segy(
-            salt, segy, template=_template(dataset, store, template), threshold=mask_threshold
-        )
+        path = to_segy(dataset, segy, template=template, threshold=mask_threshold)
         kind = "probability" if mask_threshold is None else f"mask (p >= {mask_threshold:g})"
         click.echo(f"wrote {path} ({kind})", err=True)
     if surfaces:

@@ -17,6 +17,9 @@ import click
 from seismic_salt import __version__
 from seismic_salt.errors import SeismicSaltError
 
+# how library messages name a parameter -> the flag that sets it on the command line
+FLAGS = {"overwrite=True": "--overwrite", "resume=True": "--resume", "template=": "--template "}
+
 # command name -> "module:function" inside seismic_salt_cli
 COMMANDS = {
     "info": "info:info",
@@ -50,7 +53,7 @@ class LazyGroup(click.Group):
         try:
             return super().invoke(ctx)
         except SeismicSaltError as err:
-            click.echo(f"error: {one_line(err)}", err=True)
+            click.echo(f"error: {as_flags(one_line(err))}", err=True)
             ctx.exit(2)
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
@@ -64,6 +67,13 @@ def _module_exists(target: str) -> bool:
 def one_line(err: BaseException) -> str:
     """Return an error's message collapsed onto one line."""
     return " ".join(str(err).split()) or type(err).__name__
+
+
+def as_flags(message: str) -> str:
+    """Reword a library message for the command line: ``overwrite=True`` → ``--overwrite``."""
+    for parameter, flag in FLAGS.items():
+        message = message.replace(parameter, flag)
+    return message
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})

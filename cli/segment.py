@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import click
 
+from seismic_salt.io.headers import ILINE_BYTE, XLINE_BYTE
+from seismic_salt.model.precision import PRECISIONS
+from seismic_salt.tiling import TILE
+
 
 def _orientations(ctx: click.Context, param: click.Parameter, value: str) -> tuple[str, ...]:
     names = tuple(part.strip() for part in value.split(",") if part.strip())
@@ -27,7 +31,7 @@ def _orientations(ctx: click.Context, param: click.Parameter, value: str) -> tup
     "--stride",
     default=50,
     show_default=True,
-    type=click.IntRange(1, 101),
+    type=click.IntRange(1, TILE),
     help="Pixels between 101x101 patches.",
 )
 @click.option(
@@ -45,7 +49,7 @@ def _orientations(ctx: click.Context, param: click.Parameter, value: str) -> tup
     "--precision",
     default="auto",
     show_default=True,
-    type=click.Choice(["auto", "fp32", "bf16"]),
+    type=click.Choice(PRECISIONS),
     help="auto: fp32, or bf16 where the hardware runs it natively and faster.",
 )
 @click.option(
@@ -66,8 +70,12 @@ def _orientations(ctx: click.Context, param: click.Parameter, value: str) -> tup
     help="Finish an interrupted store (default) or replace it.",
 )
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
-@click.option("--iline", default=189, show_default=True, help="Trace-header byte of inlines.")
-@click.option("--xline", default=193, show_default=True, help="Trace-header byte of crosslines.")
+@click.option(
+    "--iline", default=ILINE_BYTE, show_default=True, help="Trace-header byte of inlines."
+)
+@click.option(
+    "--xline", default=XLINE_BYTE, show_default=True, help="Trace-header byte of crosslines."
+)
 def segment(
     volume: str,
     output: str,
@@ -91,7 +99,7 @@ def segment(
     blocks; a store from another volume, model or settings is refused.
     """
     from seismic_salt.errors import DataError
-    from seismic_salt.pipeline import segment_to_zarr
+    from seismic_salt.inference import segment_to_zarr
 
     if scheduler and workers:
         raise DataError("pass either --scheduler or --workers, not both")

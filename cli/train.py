@@ -7,6 +7,8 @@ from pathlib import Path
 
 import click
 
+from seismic_salt.model.precision import PRECISIONS
+
 _existing_dir = click.Path(exists=True, file_okay=False, path_type=Path)
 
 
@@ -50,9 +52,7 @@ _existing_dir = click.Path(exists=True, file_okay=False, path_type=Path)
 @click.option(
     "--device", default="auto", show_default=True, type=click.Choice(["auto", "cpu", "cuda"])
 )
-@click.option(
-    "--precision", default="auto", show_default=True, type=click.Choice(["auto", "fp32", "bf16"])
-)
+@click.option("--precision", default="auto", show_default=True, type=click.Choice(PRECISIONS))
 @click.option(
     "--encoder-weights",
     help="Local ImageNet weights (.pth or .safetensors) for the encoder, or 'imagenet' "
@@ -129,7 +129,7 @@ def train(
     quiet: bool,
 ) -> None:
     """Train a salt model on DATA_DIR in Kaggle's TGS layout (train/images, train/masks)."""
-    from seismic_salt.train.loop import TrainConfig
+    from seismic_salt.train.config import TrainConfig
     from seismic_salt.train.loop import train as run_training
     from seismic_salt.train.schedule import Recipe
 

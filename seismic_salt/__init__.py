@@ -27,8 +27,8 @@ __all__ = [
 _LAZY = {
     "open_segy": "seismic_salt.io.segy",
     "to_segy": "seismic_salt.io.segy",
-    "segment": "seismic_salt.pipeline",
-    "segment_to_zarr": "seismic_salt.pipeline",
+    "segment": "seismic_salt.inference",
+    "segment_to_zarr": "seismic_salt.inference",
     "load_model": "seismic_salt.model.checkpoint",
 }
 

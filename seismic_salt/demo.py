@@ -48,7 +48,7 @@ def prepare_directory(directory: Path, overwrite: bool = False) -> Path:
     if directory.exists() and any(directory.iterdir()):
         if not overwrite:
             raise StoreError(
-                f"{directory} is not empty; choose another --output or pass --overwrite"
+                f"{directory} is not empty; choose another directory or pass overwrite=True"
             )
         shutil.rmtree(directory)
     directory.mkdir(parents=True, exist_ok=True)
@@ -91,9 +91,8 @@ def run_demo(
     import xarray as xr
 
     from seismic_salt import export
+    from seismic_salt.inference import resolve_model, segment_to_zarr
     from seismic_salt.io.segy import to_segy
-    from seismic_salt.model.checkpoint import load_model
-    from seismic_salt.pipeline import segment_to_zarr
     from seismic_salt.preview import preview
     from seismic_salt.synthetic import make_volume
 
@@ -106,9 +105,9 @@ def run_demo(
     files["seismic"] = to_segy(volume.amplitude, directory / "demo.sgy")
     files["truth"] = to_segy(volume.salt.astype("float32"), directory / "demo_truth.sgy")
 
-    loaded = load_model(model) if isinstance(model, str | Path) else model
-    result.threshold = float(loaded.config.get("output", {}).get("threshold", 0.5))
-    log(f"segmenting with {loaded.config.get('name', 'model')}")
+    config = resolve_model(model).config
+    result.threshold = config.output.threshold
+    log(f"segmenting with {config.name}")
     files["store"] = segment_to_zarr(
         files["seismic"], directory / "salt.zarr", model, progress=progress
     )

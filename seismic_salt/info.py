@@ -13,17 +13,18 @@ from typing import Any
 import numpy as np
 
 from seismic_salt.errors import InputFileError, StoreError
+from seismic_salt.io.dims import DIMS
+from seismic_salt.io.headers import ILINE_BYTE, XLINE_BYTE
 
 PERCENTILES = (0.5, 1, 5, 50, 95, 99, 99.5)
 MAX_SAMPLED_TRACES = 2000
-PROVENANCE_ATTRS = ("software_version", "model_name", "model_sha256", "source_path", "parameters")
 
 
 def describe(
     path: str | Path,
     *,
-    iline: int = 189,
-    xline: int = 193,
+    iline: int = ILINE_BYTE,
+    xline: int = XLINE_BYTE,
     max_traces: int = MAX_SAMPLED_TRACES,
     seed: int = 0,
 ) -> dict[str, Any]:
@@ -61,7 +62,12 @@ def describe(
 
 
 def describe_segy(
-    path: Path, *, iline: int = 189, xline: int = 193, max_traces: int = 2000, seed: int = 0
+    path: Path,
+    *,
+    iline: int = ILINE_BYTE,
+    xline: int = XLINE_BYTE,
+    max_traces: int = MAX_SAMPLED_TRACES,
+    seed: int = 0,
 ) -> dict[str, Any]:
     """Describe a SEG-Y file (see :func:`describe`)."""
     from seismic_salt.io.scan import scan_segy
@@ -110,7 +116,8 @@ def describe_store(path: Path) -> dict[str, Any]:
 
     import xarray as xr
 
-    from seismic_salt.io.zarr import MARKER, SCRATCH, SCRATCH_MARKER
+    from seismic_salt.store.schema import PROVENANCE
+    from seismic_salt.store.zarr import MARKER, SCRATCH, SCRATCH_MARKER
 
     internal = {MARKER, SCRATCH, SCRATCH_MARKER}
 
@@ -137,7 +144,7 @@ def describe_store(path: Path) -> dict[str, Any]:
             info[str(dim)] = axis_range(ds[dim].values)
     if "sample" in ds.coords:
         info["sample_unit"] = ds["sample"].attrs.get("units")
-    info["provenance"] = {k: _plain_attr(k, ds.attrs[k]) for k in PROVENANCE_ATTRS if k in ds.attrs}
+    info["provenance"] = {k: _plain_attr(k, ds.attrs[k]) for k in PROVENANCE if k in ds.attrs}
     info["complete"] = bool(ds.attrs.get("complete", False))
     return info
 
@@ -195,7 +202,7 @@ def format_summary(info: dict[str, Any]) -> str:
     dims = info["dims"]
     lines = [f"{info['path']}  ({info['kind']})"]
     lines.append("dims: " + " × ".join(f"{k} {v}" for k, v in dims.items()))
-    for axis in ("inline", "crossline", "sample"):
+    for axis in DIMS:
         if axis in info:
             r = info[axis]
             unit = f" {info.get('sample_unit') or ''}" if axis == "sample" else ""

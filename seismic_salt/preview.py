@@ -20,10 +20,9 @@ import numpy as np
 import xarray as xr
 
 from seismic_salt.errors import DataError
+from seismic_salt.io.dims import DIMS
 
 __all__ = ["preview"]
-
-_DIMS = ("inline", "crossline", "sample")
 
 
 def preview(
@@ -79,45 +78,14 @@ def preview(
     clip = float(np.percentile(shown, clip_percentile)) if shown.size else 1.0
     clip = clip if clip > 0 else 1.0
 
-    unit = str(amplitude["sample"].attrs.get("units", ""))
     fig = Figure(figsize=(5.2 * len(slices) + 1.2, 5.0), layout="constrained")
     axes = fig.subplots(1, len(slices), squeeze=False)[0]
     overlay = None
     grey = None
     for ax, (kind, value, values) in zip(axes, slices, strict=True):
-        extent, xlabel, ylabel = _frame(amplitude, kind, unit)
-        grey = ax.imshow(
-            values.T,
-            cmap="gray",
-            vmin=-clip,
-            vmax=clip,
-            extent=extent,
-            aspect="auto",
-            interpolation="bilinear",
-        )
-        if probability is not None:
-            p = _cut(probability, kind, value).T
-            overlay = ax.imshow(
-                p,
-                cmap="YlOrRd",
-                vmin=0.0,
-                vmax=1.0,
-                alpha=overlay_alpha(p),
-                extent=extent,
-                aspect="auto",
-                interpolation="nearest",
-            )
-        if labels is not None:
-            t = _cut(labels, kind, value)
-            if np.nanmax(t, initial=0.0) > 0.5 and np.nanmin(t, initial=1.0) < 0.5:
-                xs, ys = _centres(amplitude, kind)
-                ax.contour(
-                    xs, ys, np.ma.masked_invalid(t.T), levels=[0.5], colors="cyan", linewidths=1.2
-                )
+        grey, shown_overlay = _panel(ax, amplitude, probability, labels, kind, value, values, clip)
+        overlay = shown_overlay if shown_overlay is not None else overlay
         _mark_crossings(ax, kind, sections)
-        ax.set_title(_label(kind, value, unit))
-        ax.set_xlabel(xlabel)
-        ax.set_ylabel(ylabel)
     if overlay is not None:
         fig.colorbar(overlay, ax=list(axes), label="salt probability", shrink=0.9)
     elif grey is not None:
@@ -130,6 +98,58 @@ def preview(
     return output
 
 
+def _panel(
+    ax: Any,
+    amplitude: xr.DataArray,
+    probability: xr.DataArray | None,
+    labels: xr.DataArray | None,
+    kind: str,
+    value: float,
+    values: np.ndarray,
+    clip: float,
+) -> tuple[Any, Any]:
+    """Draw one section or slice: grey amplitude, probability on top, truth contour.
+
+    Returns:
+        The amplitude image and the probability image (None without probability).
+    """
+    unit = str(amplitude["sample"].attrs.get("units", ""))
+    extent, xlabel, ylabel = _frame(amplitude, kind, unit)
+    grey = ax.imshow(
+        values.T,
+        cmap="gray",
+        vmin=-clip,
+        vmax=clip,
+        extent=extent,
+        aspect="auto",
+        interpolation="bilinear",
+    )
+    overlay = None
+    if probability is not None:
+        p = _cut(probability, kind, value).T
+        overlay = ax.imshow(
+            p,
+            cmap="YlOrRd",
+            vmin=0.0,
+            vmax=1.0,
+            alpha=overlay_alpha(p),
+            extent=extent,
+            aspect="auto",
+            interpolation="nearest",
+        )
+    if labels is not None:
+        t = _cut(labels, kind, value)
+        if np.nanmax(t, initial=0.0) > 0.5 and np.nanmin(t, initial=1.0) < 0.5:
+            xs, ys = _centres(amplitude, kind)
+            ax.contour(
+                xs, ys, np.ma.masked_invalid(t.T), levels=[0.5], colors="cyan", linewidths=1.2
+            )
+    ax.set_title(_label(kind, value, unit))
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    return grey, overlay
+
+
 def _volume(item: Any, names: tuple[str, ...]) -> xr.DataArray:
     """Resolve a path, dataset or array to a DataArray on (inline, crossline, sample)."""
     if isinstance(item, (str, Path)):
@@ -139,15 +159,15 @@ def _volume(item: Any, names: tuple[str, ...]) -> xr.DataArray:
         if name is None:
             raise DataError(f"dataset has none of the variables {names}: {list(item.data_vars)}")
         item = item[name]
-    if not isinstance(item, xr.DataArray) or set(item.dims) != set(_DIMS):
+    if not isinstance(item, xr.DataArray) or set(item.dims) != set(DIMS):
         dims = getattr(item, "dims", None)
-        raise DataError(f"expected a volume on {_DIMS}, got dims {dims}")
-    return item.transpose(*_DIMS)
+        raise DataError(f"expected a volume on {DIMS}, got dims {dims}")
+    return item.transpose(*DIMS)
 
 
 def _open(path: Path) -> xr.Dataset:
     if path.suffix == ".zarr" or (path / "zarr.json").exists():
-        from seismic_salt.io.zarr import open_store
+        from seismic_salt.store.zarr import open_store
 
         return open_store(path)
     from seismic_salt.io.segy import open_segy
@@ -164,7 +184,7 @@ def _sections(
     """The (kind, coordinate value) of each panel: those asked for, else the middles."""
     asked = {"inline": inline, "crossline": crossline, "sample": sample}
     if all(value is None for value in asked.values()):
-        asked = {kind: amplitude[kind].values[amplitude.sizes[kind] // 2] for kind in _DIMS}
+        asked = {kind: amplitude[kind].values[amplitude.sizes[kind] // 2] for kind in DIMS}
     sections = []
     for kind, value in asked.items():
         if value is None:

@@ -38,6 +38,7 @@ import xarray as xr
 from scipy import ndimage
 
 from seismic_salt.errors import DataError
+from seismic_salt.io.dims import DIMS
 
 __all__ = ["BODY_KINDS", "make_volume", "ricker"]
 
@@ -94,37 +95,14 @@ def make_volume(
     Raises:
         DataError: If the shape is too small, the unit or a body kind is unknown.
     """
-    shape = tuple(int(n) for n in shape)
-    if len(shape) != 3 or min(shape) < 2 or shape[2] < 16:
-        raise DataError(
-            f"synthetic shape {shape} is too small: give (inline, crossline, sample) "
-            "with at least 2 inlines and crosslines and 16 samples"
-        )
-    if sample_unit not in ("ms", "m"):
-        raise DataError(f"sample unit {sample_unit!r} is not known: use 'ms' or 'm'")
-    unknown = [kind for kind in bodies if kind not in BODY_KINDS]
-    if unknown:
-        raise DataError(f"salt body kind {unknown[0]!r} is not known: use one of {BODY_KINDS}")
-
+    shape = _checked_shape(shape, sample_unit, bodies)
     rng = np.random.default_rng(seed)
-    grid = _Grid(shape, spacing)
-    salt = np.zeros(shape, dtype=bool)
-    for kind in bodies:
-        salt |= _BODY_BUILDERS[kind](grid, rng)
-    t = _geologic_time(grid, rng, n_faults)
-    if salt.any():
-        t += _halokinetic_uplift(salt, rng)
-    log_imp = _sediment_log_impedance(t, shape[2], rng)
-    # a slightly soft salt fraction keeps the staircase of the voxel mask out of the image
-    fraction = ndimage.gaussian_filter(salt.astype(np.float32), (0.7, 0.7, 0.5))
-    log_imp += fraction * (_salt_log_impedance(shape, rng) - log_imp)
-
+    salt, log_imp = _earth_model(_Grid(shape, spacing), bodies, n_faults, rng)
     if sample_unit == "ms":
         period = 1000.0 / peak_frequency / sample_interval
     else:
         period = velocity / (2.0 * peak_frequency) / sample_interval
     amplitude = _seismic(log_imp, period, noise, rng)
-
     return _dataset(
         amplitude,
         salt,
@@ -144,6 +122,46 @@ def make_volume(
             "n_faults": int(n_faults),
         },
     )
+
+
+def _checked_shape(
+    shape: Sequence[int], sample_unit: str, bodies: Sequence[str]
+) -> tuple[int, int, int]:
+    """Return ``shape`` as ints after checking the request :func:`make_volume` got.
+
+    Raises:
+        DataError: If the shape is too small, the unit or a body kind is unknown.
+    """
+    checked = tuple(int(n) for n in shape)
+    if len(checked) != 3 or min(checked) < 2 or checked[2] < 16:
+        raise DataError(
+            f"synthetic shape {checked} is too small: give (inline, crossline, sample) "
+            "with at least 2 inlines and crosslines and 16 samples"
+        )
+    if sample_unit not in ("ms", "m"):
+        raise DataError(f"sample unit {sample_unit!r} is not known: use 'ms' or 'm'")
+    unknown = [kind for kind in bodies if kind not in BODY_KINDS]
+    if unknown:
+        raise DataError(f"salt body kind {unknown[0]!r} is not known: use one of {BODY_KINDS}")
+    return checked  # type: ignore[return-value]
+
+
+def _earth_model(
+    grid: _Grid, bodies: Sequence[str], n_faults: int, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return the salt mask and the log impedance of faulted, uplifted sediments with salt."""
+    shape = grid.shape
+    salt = np.zeros(shape, dtype=bool)
+    for kind in bodies:
+        salt |= _BODY_BUILDERS[kind](grid, rng)
+    t = _geologic_time(grid, rng, n_faults)
+    if salt.any():
+        t += _halokinetic_uplift(salt, rng)
+    log_imp = _sediment_log_impedance(t, shape[2], rng)
+    # a slightly soft salt fraction keeps the staircase of the voxel mask out of the image
+    fraction = ndimage.gaussian_filter(salt.astype(np.float32), (0.7, 0.7, 0.5))
+    log_imp += fraction * (_salt_log_impedance(shape, rng) - log_imp)
+    return salt, log_imp
 
 
 def ricker(period: float, half_width: int | None = None) -> np.ndarray:
@@ -323,7 +341,7 @@ def _dataset(
     # inline numbers increase along (cos, sin); crossline numbers 90 degrees to the left
     cdp_x = origin[0] + ii * spacing[0] * np.cos(angle) - xx * spacing[1] * np.sin(angle)
     cdp_y = origin[1] + ii * spacing[0] * np.sin(angle) + xx * spacing[1] * np.cos(angle)
-    dims = ("inline", "crossline", "sample")
+    dims = DIMS
     sample = xr.Variable(
         "sample",
         np.arange(ns, dtype=np.float64) * sample_interval,

@@ -14,13 +14,12 @@ import numpy as np
 import xarray as xr
 
 from seismic_salt.errors import DataError, StoreError
+from seismic_salt.io.dims import DIMS
 
 __all__ = ["DEFAULT_MAX_MASK_BYTES", "SurveyGrid", "check_probability", "salt_mask"]
 
 #: Largest thresholded mask (one byte per voxel) that bodies and meshes hold in memory.
 DEFAULT_MAX_MASK_BYTES = 4 * 2**30
-
-_DIMS = ("inline", "crossline", "sample")
 
 
 @dataclass(frozen=True)
@@ -145,10 +144,10 @@ def check_probability(data: xr.DataArray) -> None:
     """
     if not isinstance(data, xr.DataArray):
         raise DataError(f"expected an xarray DataArray of salt probability, got {type(data)}")
-    missing = [dim for dim in _DIMS if dim not in data.dims]
+    missing = [dim for dim in DIMS if dim not in data.dims]
     if missing or data.ndim != 3:
         raise DataError(
-            f"salt probability has dims {tuple(data.dims)}: expected {_DIMS} "
+            f"salt probability has dims {tuple(data.dims)}: expected {DIMS} "
             "(open the store with xr.open_zarr and pass its salt_probability)"
         )
 
@@ -172,7 +171,7 @@ def salt_mask(
         StoreError: If the mask would exceed ``max_bytes``.
     """
     check_probability(data)
-    data = data.transpose(*_DIMS)
+    data = data.transpose(*DIMS)
     size = int(np.prod(data.shape))
     if size > max_bytes:
         raise StoreError(

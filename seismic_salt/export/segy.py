@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import xarray as xr
 
 from seismic_salt.errors import DataError
 from seismic_salt.export.grid import check_probability
+from seismic_salt.io.dims import DIMS
 
 __all__ = ["to_segy"]
 
 
 def to_segy(
-    salt_probability: xr.DataArray,
+    salt_probability: xr.DataArray | xr.Dataset | str | Path,
     path: str | Path,
     *,
-    template: str | Path,
+    template: str | Path | None = None,
     threshold: float | None = None,
 ) -> Path:
     """Write salt probability (or a 0/1 salt mask) as SEG-Y with the template's headers.
@@ -29,9 +31,11 @@ def to_segy(
 
     Args:
         salt_probability: Probability in [0, 1] on (inline, crossline, sample), numpy- or
-            dask-backed, on the template's sample axis.
+            dask-backed, on the template's sample axis; or a store (its path, or the
+            dataset ``xr.open_zarr`` gives), which must be complete.
         path: Output SEG-Y file (replaced if present).
-        template: SEG-Y file whose headers and geometry to copy.
+        template: SEG-Y file whose headers and geometry to copy; default: the source
+            the store records (a store must be given for that).
         threshold: When given, write 1 where probability ≥ threshold and 0 elsewhere;
             otherwise write the probability itself (0..1).
 
@@ -39,23 +43,51 @@ def to_segy(
         The path written.
 
     Raises:
-        DataError: If the dims are wrong, the threshold is outside (0, 1], or the sample
-            axis differs from the template's.
+        DataError: If the dims are wrong, the threshold is outside (0, 1], the sample
+            axis differs from the template's, or no template is given with a bare array.
+        StoreError: If a store is incomplete or records no source.
         InputFileError: If the template or the output folder is missing.
 
     Example:
+        >>> to_segy("salt.zarr", "mask.sgy", threshold=0.5)  # doctest: +SKIP
         >>> store = xr.open_zarr("salt.zarr")  # doctest: +SKIP
-        >>> to_segy(store.salt_probability, "mask.sgy", template="volume.sgy", threshold=0.5)
+        >>> to_segy(store.salt_probability, "p.sgy", template="volume.sgy")  # doctest: +SKIP
     """
     from seismic_salt.io.segy import to_segy as write_segy
 
-    check_probability(salt_probability)
+    probability, template = _probability_and_template(salt_probability, template)
+    check_probability(probability)
     if threshold is None:
-        values = salt_probability.fillna(0.0)
+        values = probability.fillna(0.0)
     elif 0.0 < threshold <= 1.0:
-        values = (salt_probability >= threshold).astype("float32")  # NaN → 0
+        values = (probability >= threshold).astype("float32")  # NaN → 0
     else:
         raise DataError(f"threshold {threshold} is outside (0, 1]: give e.g. 0.5")
-    values = values.astype("float32").transpose("inline", "crossline", "sample")
+    values = values.astype("float32").transpose(*DIMS)
     values.attrs = {}
     return write_segy(values, path, template=template)
+
+
+def _probability_and_template(source: Any, template: str | Path | None) -> tuple[Any, Any]:
+    """Return the probability array and the template: given, or the store's source.
+
+    Raises:
+        DataError: If a bare array comes without a template.
+        StoreError, InputFileError: If a store is incomplete or its source is unknown.
+    """
+    from seismic_salt.store.schema import source_template
+    from seismic_salt.store.zarr import VARIABLE, open_complete
+
+    if isinstance(source, str | Path):
+        source = open_complete(source)
+    if not isinstance(source, xr.Dataset):
+        if template is None:
+            raise DataError(
+                "a salt_probability array records no source SEG-Y: give template=volume.sgy, "
+                "or the store (its path or dataset) instead of the array"
+            )
+        return source, template
+    if VARIABLE not in source:
+        raise DataError(f"the dataset has no {VARIABLE} variable: is it a segment store?")
+    name = source.encoding.get("source", "the store")
+    return source[VARIABLE], template or source_template(source.attrs, name)

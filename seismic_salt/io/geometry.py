@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from seismic_salt.errors import GeometryError
+from seismic_salt.io.headers import ILINE_BYTE, XLINE_BYTE
 
 MAX_EMPTY_FACTOR = 10
 """A grid with more than this many cells per trace is taken as nonsense header bytes."""
@@ -67,8 +68,8 @@ def build_geometry(
     xlines: np.ndarray,
     offsets: np.ndarray | None = None,
     *,
-    iline_byte: int = 189,
-    xline_byte: int = 193,
+    iline_byte: int = ILINE_BYTE,
+    xline_byte: int = XLINE_BYTE,
 ) -> Geometry:
     """Build the grid from each trace's inline and crossline numbers.
 

@@ -18,6 +18,7 @@ import segyio
 from seismic_salt.errors import GeometryError, SegyError
 from seismic_salt.io.dims import DEPTH_UNIT, SAMPLE_UNITS, TIME_UNIT
 from seismic_salt.io.geometry import Geometry, build_geometry
+from seismic_salt.io.headers import CDP_X_BYTE, CDP_Y_BYTE, ILINE_BYTE, XLINE_BYTE
 from seismic_salt.io.layout import (
     Layout,
     read_binary_field,
@@ -100,10 +101,10 @@ def open_segyio(layout: Layout) -> segyio.SegyFile:
 def scan_segy(
     path: str | Path,
     *,
-    iline: int = 189,
-    xline: int = 193,
-    cdp_x: int = 181,
-    cdp_y: int = 185,
+    iline: int = ILINE_BYTE,
+    xline: int = XLINE_BYTE,
+    cdp_x: int = CDP_X_BYTE,
+    cdp_y: int = CDP_Y_BYTE,
     sample_unit: str | None = None,
 ) -> SegyScan:
     """Read the headers of a post-stack SEG-Y file and build its geometry.
@@ -196,6 +197,6 @@ def _check_header_byte(name: str, byte: int) -> None:
     if byte not in valid:
         near = min(valid, key=lambda v: abs(v - byte))
         raise GeometryError(
-            f"--{name.replace('_', '-')} {byte} is not the first byte of a trace-header field "
-            f"(did you mean {near}?); common positions are 189/193, 9/21 and 5/17"
+            f"{name}={byte} is not the first byte of a trace-header field (did you mean "
+            f"{near}?); common positions are {ILINE_BYTE}/{XLINE_BYTE}, 9/21 and 5/17"
         )

@@ -28,6 +28,7 @@ from xarray.core import indexing
 
 from seismic_salt.errors import DataError, GeometryError
 from seismic_salt.io.dims import AMPLITUDE, CDP_X, CDP_Y, CROSSLINE, DIMS, INLINE, LIVE, SAMPLE
+from seismic_salt.io.headers import CDP_X_BYTE, CDP_Y_BYTE, ILINE_BYTE, XLINE_BYTE
 from seismic_salt.io.scan import SegyScan, scan_segy
 from seismic_salt.io.writer import to_segy
 
@@ -50,10 +51,10 @@ CHUNK_BYTES = 64 * 2**20
 def open_segy(
     path: str | Path,
     *,
-    iline: int = 189,
-    xline: int = 193,
-    cdp_x: int = 181,
-    cdp_y: int = 185,
+    iline: int = ILINE_BYTE,
+    xline: int = XLINE_BYTE,
+    cdp_x: int = CDP_X_BYTE,
+    cdp_y: int = CDP_Y_BYTE,
     chunks: int | Mapping[str, int] | None = None,
     sample_unit: str | None = None,
 ) -> xr.Dataset:
@@ -350,10 +351,10 @@ class SegyBackendEntrypoint(BackendEntrypoint):
         filename_or_obj: str | Path,
         *,
         drop_variables: Any = None,
-        iline: int = 189,
-        xline: int = 193,
-        cdp_x: int = 181,
-        cdp_y: int = 185,
+        iline: int = ILINE_BYTE,
+        xline: int = XLINE_BYTE,
+        cdp_x: int = CDP_X_BYTE,
+        cdp_y: int = CDP_Y_BYTE,
         sample_unit: str | None = None,
     ) -> xr.Dataset:
         scan = scan_segy(filename_or_obj, iline=iline, xline=xline, cdp_x=cdp_x, cdp_y=cdp_y,

@@ -17,6 +17,7 @@ import xarray as xr
 
 from seismic_salt.errors import DataError, InputFileError
 from seismic_salt.io.dims import CDP_X, CDP_Y, CROSSLINE, DIMS, INLINE, LIVE, SAMPLE, SAMPLE_UNITS
+from seismic_salt.io.headers import ILINE_BYTE, XLINE_BYTE
 from seismic_salt.io.layout import FILE_HEADER_BYTES, TEXT_HEADER_BYTES, TRACE_HEADER_BYTES
 
 BLOCK_BYTES = 64 * 2**20
@@ -58,8 +59,8 @@ def to_segy(
     path: str | Path,
     template: str | Path | None = None,
     *,
-    iline: int = 189,
-    xline: int = 193,
+    iline: int = ILINE_BYTE,
+    xline: int = XLINE_BYTE,
 ) -> Path:
     """Write a volume as SEG-Y (IEEE float samples).
 

@@ -13,17 +13,21 @@ import importlib
 from typing import Any
 
 __all__ = [
+    "ModelConfig",
     "available_models",
     "build_model",
     "load_encoder_weights",
     "load_model",
     "model_sha256",
     "predict_tiles",
+    "read_model_config",
     "save_model",
     "tile_channels",
 ]
 
 _LAZY = {
+    "ModelConfig": "seismic_salt.model.config",
+    "read_model_config": "seismic_salt.model.config",
     "available_models": "seismic_salt.model.registry",
     "build_model": "seismic_salt.model.registry",
     "load_encoder_weights": "seismic_salt.model.pretrained",

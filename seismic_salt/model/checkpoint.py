@@ -29,14 +29,26 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from seismic_salt.errors import CheckpointError
+from seismic_salt.model.config import (
+    FORMAT_VERSION,
+    ModelConfig,
+    checkpoint_config,
+    read_config_json,
+)
 
 if TYPE_CHECKING:
     import torch
     from torch import nn
 
-__all__ = ["FORMAT_VERSION", "load_model", "model_sha256", "resolve_checkpoint", "save_model"]
+__all__ = [
+    "FORMAT_VERSION",
+    "check_sha256",
+    "load_model",
+    "model_sha256",
+    "resolve_checkpoint",
+    "save_model",
+]
 
-FORMAT_VERSION = 1
 # One key only: safetensors writes metadata from a hash map, so several keys would come
 # out in varying order and the file's sha256 would not be reproducible.
 _METADATA = {"format": "pt"}
@@ -199,26 +211,6 @@ def _load_cached(path: str, mtime_ns: int, size: int, device: str) -> nn.Module:
     return _load(path, device)
 
 
-def _read_config(path: Path) -> dict[str, Any]:
-    cfg_path = path.with_suffix(".json")
-    if not cfg_path.is_file():
-        raise CheckpointError(f"checkpoint config {cfg_path} is missing (written by save_model)")
-    try:
-        config = json.loads(cfg_path.read_text())
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise CheckpointError(f"checkpoint config {cfg_path} is not valid JSON: {err}") from err
-    need = ("format_version", "name", "options", "input", "weights")
-    missing = [k for k in need if not isinstance(config, dict) or k not in config]
-    if missing:
-        raise CheckpointError(f"checkpoint config {cfg_path} lacks {', '.join(missing)}")
-    if config["format_version"] != FORMAT_VERSION:
-        raise CheckpointError(
-            f"checkpoint {path} has format_version {config['format_version']!r}; this "
-            f"seismic-salt reads version {FORMAT_VERSION}: upgrade seismic-salt"
-        )
-    return config
-
-
 def _check_safetensors_bytes(path: Path, data: bytes) -> None:
     if data[:2] == b"PK" or data[:1] == b"\x80":
         raise CheckpointError(
@@ -232,24 +224,6 @@ def _check_safetensors_bytes(path: Path, data: bytes) -> None:
         raise CheckpointError(f"{path} is corrupt or truncated: not a valid safetensors file")
 
 
-def _check_input(path: Path, contract: dict[str, Any]) -> None:
-    from seismic_salt.errors import DataError
-    from seismic_salt.model.inputs import CHANNELS
-    from seismic_salt.normalize import Contract
-
-    channels = contract.get("channels")
-    depth = contract.get("depth_channel")
-    if channels != list(CHANNELS) or depth != "tile_ramp":
-        raise CheckpointError(
-            f"checkpoint {path} expects input channels {channels} with depth channel {depth!r};"
-            f" this seismic-salt builds {list(CHANNELS)} with 'tile_ramp'"
-        )
-    try:
-        Contract.from_config(contract.get("normalisation"))
-    except DataError as err:
-        raise CheckpointError(f"checkpoint {path}: {err}") from err
-
-
 def _load(path_text: str, device: str) -> nn.Module:
     from safetensors import SafetensorError
     from safetensors.torch import load
@@ -257,37 +231,44 @@ def _load(path_text: str, device: str) -> nn.Module:
     from seismic_salt.model.registry import build_model
 
     path = Path(path_text)
-    config = _read_config(path)
+    raw = read_config_json(path)
+    config = checkpoint_config(raw, path)
     try:
         data = path.read_bytes()
     except OSError as err:
         raise CheckpointError(f"cannot read checkpoint {path}: {err}") from err
     _check_safetensors_bytes(path, data)
-    digest = hashlib.sha256(data).hexdigest()
-    expected = config["weights"].get("sha256")
-    if digest != expected:
-        raise CheckpointError(
-            f"checkpoint {path} has sha256 {digest[:12]}… but its config records "
-            f"{str(expected)[:12]}…: the file is corrupt or belongs to another config"
-        )
+    check_sha256(path, hashlib.sha256(data).hexdigest(), config)
     try:
         state = load(data)
     except (SafetensorError, ValueError, RuntimeError) as err:
         raise CheckpointError(
             f"checkpoint {path} is not a readable safetensors file: {err}"
         ) from err
-    _check_input(path, config["input"])
-    model = build_model(config["name"], **config["options"])
+    model = build_model(config.name, **config.options)
     try:
         model.load_state_dict(state, strict=True)
     except RuntimeError as err:
         first = str(err).splitlines()[1:2] or [str(err)]
         raise CheckpointError(
-            f"checkpoint {path} does not fit architecture {config['name']!r} with its options:"
+            f"checkpoint {path} does not fit architecture {config.name!r} with its options:"
             f" {first[0].strip()[:200]}"
         ) from err
-    model.config = dict(config, path=str(path))
+    model.config = dict(raw, path=str(path))
     return model.to(device).eval()
+
+
+def check_sha256(path: Path, digest: str, config: ModelConfig) -> None:
+    """Refuse weights whose digest is not the one their config records.
+
+    Raises:
+        CheckpointError: The file is corrupt or belongs to another config.
+    """
+    if digest != config.sha256:
+        raise CheckpointError(
+            f"checkpoint {path} has sha256 {digest[:12]}… but its config records "
+            f"{str(config.sha256)[:12]}…: the file is corrupt or belongs to another config"
+        )
 
 
 def model_sha256(model_or_path: nn.Module | str | os.PathLike) -> str:
@@ -301,13 +282,9 @@ def model_sha256(model_or_path: nn.Module | str | os.PathLike) -> str:
     Raises:
         CheckpointError: The path does not exist.
     """
-    from torch import nn
-
-    if isinstance(model_or_path, nn.Module):
-        recorded = (getattr(model_or_path, "config", None) or {}).get("weights", {})
-        if recorded.get("sha256"):
-            return recorded["sha256"]
-        return hashlib.sha256(_state_bytes(model_or_path)).hexdigest()
+    if not isinstance(model_or_path, (str, os.PathLike)):
+        recorded = ModelConfig.of(model_or_path).sha256
+        return recorded or hashlib.sha256(_state_bytes(model_or_path)).hexdigest()
     path = resolve_checkpoint(model_or_path)
     digest = hashlib.sha256()
     with path.open("rb") as fh:

@@ -21,7 +21,9 @@ from typing import Any
 import torch
 
 from seismic_salt.errors import DataError
+from seismic_salt.model.config import CHANNELS, DEPTH_CHANNEL, ModelConfig
 from seismic_salt.normalize import Contract
+from seismic_salt.tiling import TILE
 
 __all__ = [
     "CHANNELS",
@@ -31,8 +33,6 @@ __all__ = [
     "stretch_tiles",
     "tile_channels",
 ]
-
-CHANNELS = ("amplitude", "vertical_ramp", "amplitude*vertical_ramp")
 
 #: The normalisation kind of newly built models.
 NORMALISATION = "tile_stretch"
@@ -119,12 +119,11 @@ def model_contract(model: Any) -> Contract:
     Raises:
         DataError: If the model's config names an unknown or malformed normalisation.
     """
-    config = getattr(model, "config", None) or {}
-    return Contract.from_config((config.get("input") or {}).get("normalisation"))
+    return ModelConfig.of(model).input.normalisation
 
 
 def input_contract(
-    pad_to: int = 128, tile_size: int = 101, normalisation: str = NORMALISATION
+    pad_to: int = 128, tile_size: int = TILE, normalisation: str = NORMALISATION
 ) -> dict[str, Any]:
     """Return the input contract written into ``model.config["input"]`` and checkpoints."""
     return {
@@ -134,5 +133,5 @@ def input_contract(
         "pad_to": pad_to,
         "padding": "reflect",
         "normalisation": Contract.from_config({"kind": normalisation}).to_config(),
-        "depth_channel": "tile_ramp",
+        "depth_channel": DEPTH_CHANNEL,
     }

@@ -59,10 +59,10 @@ def cpu_has_native_bf16() -> bool:
 
 
 def _model_key(model: nn.Module) -> str:
-    config = getattr(model, "config", None)
-    if isinstance(config, dict) and "name" in config:
-        return json.dumps([config["name"], config.get("options")], sort_keys=True, default=str)
-    return type(model).__name__
+    from seismic_salt.model.config import ModelConfig
+
+    config = ModelConfig.of(model)
+    return json.dumps([config.name, config.options], sort_keys=True, default=str)
 
 
 def _time_batches(model: nn.Module, x: torch.Tensor, bf16: bool, repeats: int = 2) -> float:
@@ -97,12 +97,13 @@ def _measure_cpu(model: nn.Module) -> str:
 
 
 def choose_precision(
-    model: nn.Module, device: str | torch.device = "cpu", requested: str = "auto"
+    model: nn.Module | None, device: str | torch.device = "cpu", requested: str = "auto"
 ) -> str:
     """Return ``"fp32"`` or ``"bf16"`` for running ``model`` on ``device``.
 
     Args:
-        model: The network (used for the CPU measurement and as part of the cache key).
+        model: The network (used for the CPU measurement and as part of the cache key);
+            only ``"auto"`` needs it, so None will do for ``"fp32"`` and ``"bf16"``.
         device: Where it runs.
         requested: ``"auto"`` (decide, see the module docstring), ``"fp32"`` or ``"bf16"``.
 

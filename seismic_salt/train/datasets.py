@@ -16,12 +16,16 @@ from __future__ import annotations
 import csv
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from seismic_salt.errors import DataError, InputFileError
+from seismic_salt.tiling import TILE
 
-TILE = 101
+if TYPE_CHECKING:
+    from seismic_salt.train.config import TrainConfig
+
 UNKNOWN = 255
 """Mask value of a pixel whose label is not known (the unlabelled parts of a section)."""
 TEST_SPLIT_FILE = Path(__file__).with_name("tgs_test_ids.txt")
@@ -194,7 +198,7 @@ def stratified_folds(mask: np.ndarray, n_folds: int = 5, seed: int = 0) -> np.nd
         ``[N]`` int fold index in ``[0, n_folds)``.
     """
     if n_folds < 2:
-        raise DataError(f"--folds must be at least 2, got {n_folds}")
+        raise DataError(f"folds must be at least 2, got {n_folds}")
     classes = coverage_class(mask)
     rng = np.random.default_rng(seed)
     fold = np.empty(len(mask), dtype=int)
@@ -204,3 +208,32 @@ def stratified_folds(mask: np.ndarray, n_folds: int = 5, seed: int = 0) -> np.nd
         fold[members] = (np.arange(len(members)) + offset) % n_folds
         offset += len(members)
     return fold
+
+
+def fold_of_tiles(tiles: TileSet, folds: int, fold: int, seed: int) -> np.ndarray:
+    """Return each tile's fold (:func:`stratified_folds`), after checking ``fold``.
+
+    Raises:
+        DataError: ``fold`` is not in ``0..folds - 1``.
+    """
+    if not 0 <= fold < folds:
+        raise DataError(f"the validation fold must be in 0..{folds - 1}, got {fold}")
+    return stratified_folds(tiles.mask, folds, seed)
+
+
+def split_folds(tiles: TileSet, config: TrainConfig) -> tuple[TileSet, TileSet]:
+    """Return ``(train, validation)`` tiles for the configured fold.
+
+    The folds are dealt over all tiles, then the test split is taken out of each (with
+    ``exclude_test``), so fold K holds the same tiles as in runs made before the split.
+
+    Raises:
+        DataError: The fold index is out of range or the tiles have no masks.
+    """
+    if tiles.mask is None:
+        raise DataError("training needs masks: the tiles have none")
+    fold = fold_of_tiles(tiles, config.folds, config.fold, config.seed)
+    usable = ~in_test_split(tiles.ids) if config.exclude_test else np.ones(len(tiles), bool)
+    return tiles.subset(np.flatnonzero((fold != config.fold) & usable)), tiles.subset(
+        np.flatnonzero((fold == config.fold) & usable)
+    )

@@ -19,8 +19,10 @@ from seismic_salt.train.datasets import TileSet, load_images, load_tgs, read_dep
 
 
 def _postprocessing(model: Any) -> tuple[float, int]:
-    output = model.config.get("output", {})
-    return float(output.get("threshold", 0.5)), int(output.get("min_salt_pixels", 0))
+    from seismic_salt.model.config import ModelConfig
+
+    output = ModelConfig.of(model).output
+    return output.threshold, output.min_salt_pixels
 
 
 def predict_masks(
@@ -33,7 +35,7 @@ def predict_masks(
 ) -> np.ndarray:
     """Predict boolean salt masks ``[N, 101, 101]`` with the model's post-processing."""
     from seismic_salt.model.predict import predict_tiles
-    from seismic_salt.train.loop import postprocess
+    from seismic_salt.train.scoring import postprocess
 
     probability = predict_tiles(
         model, tiles.amplitude, batch_size=batch_size, device=device, tta=tta
@@ -61,8 +63,7 @@ def select_tiles(
         DataError: An unknown split, a fold split without both ``folds`` and ``fold``,
             or a split that holds no tile.
     """
-    from seismic_salt.train.datasets import in_test_split
-    from seismic_salt.train.loop import fold_of_tiles
+    from seismic_salt.train.datasets import fold_of_tiles, in_test_split
 
     if split not in SPLITS:
         raise DataError(f"split must be one of {', '.join(SPLITS)}, not {split!r}")
@@ -109,7 +110,7 @@ def evaluate(
         ``n_tiles``, ``threshold`` and ``min_salt_pixels`` used, and ``split``.
     """
     from seismic_salt.model.checkpoint import load_model
-    from seismic_salt.train.loop import score_masks
+    from seismic_salt.train.scoring import score_masks
 
     if split is None:
         split = "fold" if folds is not None or fold is not None else "all"

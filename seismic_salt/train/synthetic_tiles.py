@@ -20,7 +20,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from seismic_salt.normalize import Contract
-from seismic_salt.train.datasets import TILE, TileSet
+from seismic_salt.tiling import TILE
+from seismic_salt.train.datasets import TileSet
 
 if TYPE_CHECKING:
     import xarray as xr

@@ -5,7 +5,7 @@ of the same shape: 1 salt, 0 not salt, :data:`~seismic_salt.train.datasets.UNKNO
 (255) where nobody picked. Windows are 101 × 101 pieces of inline sections with rows =
 sample (depth down) and columns = crossline, scaled with the whole volume's clip
 (:class:`~seismic_salt.normalize.Normalisation`), dead traces filled with 0 and marked
-unknown, exactly as :func:`seismic_salt.pipeline.predict_block` prepares its patches;
+unknown, exactly as :func:`seismic_salt.inference.blocks.predict_block` prepares its patches;
 the per-tile stretch of the model's contract is applied later, by
 :func:`~seismic_salt.model.inputs.tile_channels`, in training as in inference. Their
 positions are free, so windows straddle the edges of the labelled parts and of the
@@ -32,7 +32,8 @@ import numpy as np
 
 from seismic_salt.errors import DataError, InputFileError
 from seismic_salt.normalize import Contract, Normalisation, dead_traces
-from seismic_salt.train.datasets import TILE, UNKNOWN, TileSet
+from seismic_salt.tiling import TILE
+from seismic_salt.train.datasets import UNKNOWN, TileSet
 
 __all__ = ["labelled_section_windows", "read_labelled_section", "windows_from_volume"]
 

@@ -47,7 +47,7 @@ def test_synth_opens_with_declared_geometry(synth_files):
 
 def _store(folder, volume_path, probability, attrs_extra=None, complete=True):
     """A salt-probability store following docs/CONTRACTS.md, built with io.zarr."""
-    from seismic_salt.io import zarr as store_io
+    from seismic_salt.store import zarr as store_io
 
     path = folder / "salt.zarr"
     attrs = {
@@ -165,3 +165,19 @@ def test_preview_with_store_and_truth(store, synth_files, tmp_path):
         assert image.size[0] > 0 and image.size[1] > 0
     bad = CliRunner().invoke(cli, [*args, "--inline", "5", "-o", str(png)])
     assert bad.exit_code == 2 and "outside" in bad.output
+
+
+def test_library_to_segy_defaults_to_the_stores_source(store, synth_files, tmp_path):
+    import xarray as xr
+
+    from seismic_salt import export
+    from seismic_salt.errors import DataError
+
+    path, _ = store
+    out = export.to_segy(path, tmp_path / "default.sgy", threshold=0.5)
+    explicit = tmp_path / "explicit.sgy"
+    probability = xr.open_zarr(path).salt_probability
+    export.to_segy(probability, explicit, template=synth_files[0], threshold=0.5)
+    assert out.read_bytes() == explicit.read_bytes()
+    with pytest.raises(DataError, match="template="):
+        export.to_segy(probability, tmp_path / "none.sgy")

@@ -15,7 +15,7 @@ import pytest
 import xarray as xr
 from click.testing import CliRunner
 
-from seismic_salt.io import zarr as store
+from seismic_salt.store import zarr as store
 from seismic_salt_cli.main import cli
 
 N_IL, N_XL, N_SMP = 6, 120, 110

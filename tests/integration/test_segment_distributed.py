@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from seismic_salt.io import zarr as store
-from seismic_salt.pipeline import segment_to_zarr
+from seismic_salt.inference import segment_to_zarr
+from seismic_salt.store import zarr as store
 
 pytest.importorskip("distributed")
 

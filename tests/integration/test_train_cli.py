@@ -182,14 +182,15 @@ def test_corrupt_resume_state_is_refused(tmp_path):
 
 
 def test_init_model_starts_from_its_weights(tmp_path):
-    from seismic_salt.train.loop import TrainConfig, _load_initial_weights
+    from seismic_salt.train.config import TrainConfig
+    from seismic_salt.train.initial import load_initial_weights
 
     torch.manual_seed(0)
     source = build_model("hyper_resnet34_fast")
     path = save_model(source, tmp_path / "start.safetensors")
     torch.manual_seed(1)
     target = build_model("hyper_resnet34_fast")
-    _load_initial_weights(target, TrainConfig(init_model=str(path)))
+    load_initial_weights(target, TrainConfig(init_model=str(path)))
     for key, value in source.state_dict().items():
         assert torch.equal(target.state_dict()[key], value), key
 
@@ -242,7 +243,8 @@ def test_cli_offers_every_named_augmentation():
 
 def test_unknown_augmentation_is_refused(tmp_path):
     from seismic_salt.errors import DataError
-    from seismic_salt.train.loop import TrainConfig, train
+    from seismic_salt.train.config import TrainConfig
+    from seismic_salt.train.loop import train
 
     data = write_tgs(tmp_path / "tgs", n=8)
     with pytest.raises(DataError, match="augmentation must be one of full, flip"):
@@ -251,13 +253,14 @@ def test_unknown_augmentation_is_refused(tmp_path):
 
 def test_init_model_of_a_close_variant_copies_what_fits(tmp_path):
     """The strided-stem model starts the paper's stride-1 one: all but one layer copied."""
-    from seismic_salt.train.loop import TrainConfig, _load_initial_weights
+    from seismic_salt.train.config import TrainConfig
+    from seismic_salt.train.initial import load_initial_weights
 
     source = build_model("hyper_resnet34_fast")
     path = save_model(source, tmp_path / "fast.safetensors")
     target = build_model("hyper_resnet34")
     lines = []
-    _load_initial_weights(
+    load_initial_weights(
         target, TrainConfig(model="hyper_resnet34", init_model=str(path)), lines.append
     )
     theirs, ours = source.state_dict(), target.state_dict()

@@ -2,8 +2,8 @@ import numpy as np
 import pytest
 
 from seismic_salt.errors import DataError
+from seismic_salt.inference import segment
 from seismic_salt.normalize import Normalisation
-from seismic_salt.pipeline import segment
 
 
 @pytest.fixture
@@ -114,3 +114,45 @@ def test_package_level_segment_is_callable(echo_model, make_volume):
     cube = make_volume(1, 10, 10)
     for fn in (exported, seismic_salt.segment):
         assert fn(cube, echo_model, device="cpu").shape == cube.shape
+
+
+def test_progress_counts_each_inline_once_from_the_scheduler(echo_model, make_volume, monkeypatch):
+    from dask.callbacks import Callback
+
+    from seismic_salt.progress import Progress
+
+    counted = []
+    monkeypatch.setattr(Progress, "update", lambda self, n=1, postfix=None: counted.append(n))
+    registered = set(Callback.active)
+    lazy = segment(make_volume(5, 20, 20), echo_model, device="cpu", block_size=2, progress=True)
+    lazy.compute()
+    lazy.compute()  # a second compute re-runs the tasks: nothing more to count
+    assert sorted(counted) == [1, 2, 2]
+    assert Callback.active == registered
+
+
+def test_orientations_cut_sections_and_put_them_back():
+    from seismic_salt.inference.orientation import CROSSLINE, INLINE
+
+    block = np.arange(2 * 3 * 4).reshape(2, 3, 4)
+    np.testing.assert_array_equal(INLINE.sections(block)[1], block[1].T)
+    np.testing.assert_array_equal(CROSSLINE.sections(block)[2], block[:, 2].T)
+    for direction in (INLINE, CROSSLINE):
+        np.testing.assert_array_equal(direction.block(direction.sections(block)), block)
+
+
+def test_a_rewritten_segy_is_opened_again(tmp_path, make_volume):
+    import os
+
+    from seismic_salt.inference.sources import open_source
+    from seismic_salt.io.writer import to_segy
+
+    path = tmp_path / "v.sgy"
+    to_segy(make_volume(2, 5, 6), path)
+    assert list(open_source(path).inline.values) == [100, 101]
+    stat = path.stat()
+    moved = make_volume(2, 5, 6).assign_coords(inline=[300, 301])
+    to_segy(moved, path)  # same size, other geometry
+    assert path.stat().st_size == stat.st_size
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))
+    assert list(open_source(path).inline.values) == [300, 301]

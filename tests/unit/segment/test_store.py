@@ -4,10 +4,9 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from seismic_salt import pipeline
 from seismic_salt.errors import StoreError
-from seismic_salt.io import zarr as store
-from seismic_salt.pipeline import segment, segment_to_zarr
+from seismic_salt.inference import segment, segment_to_zarr, tasks
+from seismic_salt.store import zarr as store
 
 
 @pytest.fixture
@@ -42,10 +41,10 @@ def test_store_opens_as_floats_with_coords_and_provenance(tmp_path, volume, echo
     assert store.done_blocks(path) == [0, 1, 2] and store.is_complete(path)
 
 
-def test_interrupted_run_resumes_to_the_same_cube(tmp_path, volume, echo_model, monkeypatch):
-    reference = run(volume, tmp_path / "ref.zarr", echo_model)
+def interrupted_run(volume, path, model, monkeypatch, **options):
+    """Run until the second block starts, as if interrupted there (Ctrl-C)."""
     calls = []
-    real = pipeline.run_job
+    real = tasks.run_task
 
     def crash_after_first(job):
         if calls:
@@ -53,13 +52,18 @@ def test_interrupted_run_resumes_to_the_same_cube(tmp_path, volume, echo_model, 
         calls.append(job)
         return real(job)
 
-    monkeypatch.setattr(pipeline, "run_job", crash_after_first)
-    path = tmp_path / "salt.zarr"
+    monkeypatch.setattr(tasks, "run_task", crash_after_first)
     with pytest.raises(KeyboardInterrupt):
-        run(volume, path, echo_model)
+        run(volume, path, model, **options)
+    monkeypatch.setattr(tasks, "run_task", real)
+
+
+def test_interrupted_run_resumes_to_the_same_cube(tmp_path, volume, echo_model, monkeypatch):
+    reference = run(volume, tmp_path / "ref.zarr", echo_model)
+    path = tmp_path / "salt.zarr"
+    interrupted_run(volume, path, echo_model, monkeypatch)
     assert not store.is_complete(path) and store.done_blocks(path) == [0]
     assert np.isnan(xr.open_zarr(path)["salt_probability"].values[2:]).all()
-    monkeypatch.setattr(pipeline, "run_job", real)
     run(volume, path, echo_model)
     np.testing.assert_array_equal(
         store.open_store(path)["salt_probability"].values,
@@ -127,3 +131,35 @@ def test_resume_with_auto_precision_keeps_the_stored_one(tmp_path, volume, echo_
     assert json.loads(store.read_attrs(path)["parameters"])["precision"] == "bf16"
     monkeypatch.setattr(precision, "choose_precision", lambda model, device, requested: "fp32")
     run(volume, path, echo_model, precision="auto")  # no "another parameters" error
+
+
+def test_a_store_of_an_in_memory_module_resumes_with_its_saved_checkpoint(
+    tmp_path, volume, monkeypatch
+):
+    import torch
+
+    from seismic_salt.model import build_model
+    from seismic_salt.model.checkpoint import model_sha256, save_model
+
+    torch.manual_seed(0)
+    module = build_model("hyper_resnet34_fast").eval()
+    path = tmp_path / "salt.zarr"
+    interrupted_run(volume, path, module, monkeypatch, precision="fp32")
+    assert store.done_blocks(path) == [0]
+    checkpoint = save_model(module, tmp_path / "module.safetensors")
+    assert store.read_attrs(path)["model_sha256"] == model_sha256(checkpoint)
+    run(volume, path, checkpoint, precision="fp32")  # the same weights: resumed, not refused
+    assert store.is_complete(path) and store.done_blocks(path) == [0, 1, 2]
+
+
+def test_a_corrupt_checkpoint_is_refused_before_a_store_is_made(tmp_path, volume):
+    from seismic_salt.errors import CheckpointError
+    from seismic_salt.model import build_model, save_model
+
+    checkpoint = save_model(build_model("hyper_resnet34_fast"), tmp_path / "m.safetensors")
+    data = bytearray(checkpoint.read_bytes())
+    data[-10] ^= 0xFF
+    checkpoint.write_bytes(bytes(data))
+    with pytest.raises(CheckpointError, match="sha256"):
+        run(volume, tmp_path / "salt.zarr", checkpoint, precision="fp32")
+    assert not (tmp_path / "salt.zarr").exists()

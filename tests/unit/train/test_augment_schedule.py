@@ -59,7 +59,7 @@ def test_recipe_warms_up_then_restarts():
 
 
 def test_best_postprocessing_finds_threshold_and_minimum_area():
-    from seismic_salt.train.loop import best_postprocessing, postprocess
+    from seismic_salt.train.scoring import best_postprocessing, postprocess
 
     truth = np.zeros((3, 101, 101), bool)
     truth[0, :50] = True  # a large salt body
@@ -75,14 +75,14 @@ def test_best_postprocessing_finds_threshold_and_minimum_area():
 
 def test_best_postprocessing_matches_scoring_every_setting():
     """The count-based search picks what scoring each thresholded mask set would."""
-    from seismic_salt.train.loop import (
+    from seismic_salt.train.metrics import iou_per_image, kaggle_score
+    from seismic_salt.train.scoring import (
         MIN_SALT_PIXELS,
         THRESHOLDS,
         best_postprocessing,
         postprocess,
         score_masks,
     )
-    from seismic_salt.train.metrics import iou_per_image, kaggle_score
 
     rng = np.random.default_rng(3)
     truth = np.zeros((40, 101, 101), bool)

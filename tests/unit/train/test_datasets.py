@@ -82,9 +82,9 @@ def test_the_test_split_is_fold_0_of_ten_seed_2026_on_the_tgs_tiles():
 
 
 def test_training_and_validation_never_see_the_test_split(tmp_path):
-    from seismic_salt.train.datasets import TileSet, test_split_ids
+    from seismic_salt.train.config import TrainConfig
+    from seismic_salt.train.datasets import TileSet, split_folds, test_split_ids
     from seismic_salt.train.evaluate import select_tiles
-    from seismic_salt.train.loop import TrainConfig, split_folds
 
     test_ids = sorted(test_split_ids())[:5]
     ids = np.array(test_ids + [f"own{i}" for i in range(15)])
@@ -105,7 +105,7 @@ def test_training_and_validation_never_see_the_test_split(tmp_path):
 
 
 def test_runs_saved_before_the_test_split_resume_without_it():
-    from seismic_salt.train.loop import TrainConfig
+    from seismic_salt.train.config import TrainConfig
 
     saved = TrainConfig().to_json()
     del saved["exclude_test"]

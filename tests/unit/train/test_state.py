@@ -2,7 +2,7 @@ import pytest
 import torch
 
 from seismic_salt.errors import CheckpointError, DataError
-from seismic_salt.train.loop import TrainConfig, _config_for_resume
+from seismic_salt.train.config import TrainConfig, config_for_resume
 from seismic_salt.train.state import load_state, save_state
 
 
@@ -42,13 +42,13 @@ def test_state_of_another_model_is_refused(saved):
 
 def test_resume_accepts_same_settings_and_extension(saved):
     path, _, _ = saved
-    config = _config_for_resume(path, {"batch_size": 8, "epochs": 9, "recipe.lr": 2e-3})
+    config = config_for_resume(path, {"batch_size": 8, "epochs": 9, "recipe.lr": 2e-3})
     assert config.batch_size == 8 and config.epochs == 9
 
 
 def test_resume_refuses_changed_settings(saved):
     path, _, _ = saved
     with pytest.raises(DataError, match="batch_size"):
-        _config_for_resume(path, {"batch_size": 16})
+        config_for_resume(path, {"batch_size": 16})
     with pytest.raises(DataError, match="recipe.lr"):
-        _config_for_resume(path, {"recipe.lr": 1.0})
+        config_for_resume(path, {"recipe.lr": 1.0})

@@ -1,0 +1,75 @@
+"""The model a run uses, named by the user and known from its JSON before it is loaded.
+
+:func:`resolve_model` turns ``"default"``, a bundled ``arch.tag`` name, a checkpoint path
+or an ``nn.Module`` into a :class:`ModelRef`: the name and digest the store records and
+the parsed config, read without torch for a checkpoint. Workers load the weights
+themselves, once per process (:func:`load_module`).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+from seismic_salt.model.config import ModelConfig
+
+__all__ = ["ModelRef", "load_module", "resolve_model"]
+
+
+@dataclass(frozen=True)
+class ModelRef:
+    """A model named by the user: what it is and where it comes from (picklable).
+
+    Attributes:
+        name: Name recorded in the store (the checkpoint's file name without
+            ``.safetensors``, or the module's config name).
+        sha256: Digest of the weights (:func:`~seismic_salt.model.model_sha256`).
+        config: The model's parsed config.
+        path: The checkpoint, or None for an in-memory module.
+        module: The module itself when one was passed (never loaded again).
+    """
+
+    name: str
+    sha256: str
+    config: ModelConfig
+    path: str | None = None
+    module: Any = field(default=None, compare=False, repr=False)
+
+
+def resolve_model(model: Any) -> ModelRef:
+    """Describe ``"default"``, a bundled name, a checkpoint path or an ``nn.Module``.
+
+    Raises:
+        CheckpointError: If the name is not bundled, the file does not exist, its config
+            is unreadable or of another input contract, or the file's digest is not the
+            one its config records.
+        DataError: If a module's config names an unknown normalisation.
+    """
+    from seismic_salt.model.checkpoint import check_sha256, model_sha256, resolve_checkpoint
+    from seismic_salt.model.config import read_model_config
+
+    if not isinstance(model, str | os.PathLike):
+        config = ModelConfig.of(model)
+        return ModelRef(config.name, model_sha256(model), config, None, model)
+    path = resolve_checkpoint(model)
+    config = read_model_config(path)
+    digest = model_sha256(path)
+    check_sha256(path, digest, config)  # before any store is made for it
+    return ModelRef(path.name.removesuffix(".safetensors"), digest, config, str(path))
+
+
+def load_module(model: ModelRef, device: str) -> Any:
+    """Return the model in eval mode, loaded at most once per process and device.
+
+    ``load_model`` keeps the per-process cache (keyed on the file and the device), so a
+    worker loads each checkpoint once however many blocks it runs.
+
+    Raises:
+        CheckpointError: If the checkpoint cannot be loaded.
+    """
+    if model.module is not None:
+        return model.module.eval()
+    from seismic_salt.model.checkpoint import load_model
+
+    return load_model(model.path, device=device)

@@ -1,0 +1,117 @@
+"""How a volume is segmented: one frozen, validated set of settings per run.
+
+:class:`Settings` checks its values when it is made, so a run never starts with a bad
+one; :func:`resolve_precision` replaces ``precision="auto"`` once per run, on the
+machine that plans it, so every block of a run uses the same arithmetic.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
+
+from seismic_salt.errors import DataError
+from seismic_salt.inference.orientation import ORIENTATIONS
+from seismic_salt.model.precision import PRECISIONS
+from seismic_salt.tiling import TILE
+
+if TYPE_CHECKING:
+    from seismic_salt.inference.model_ref import ModelRef
+
+__all__ = ["Settings", "resolve_device", "resolve_precision"]
+
+RESOLVED_PRECISIONS = ("fp32", "bf16")
+"""The precisions ``"auto"`` resolves to."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How a volume is segmented; the CLI options map onto these one to one.
+
+    Attributes:
+        stride: Distance between patch origins in pixels, 1 to 101 (overlap
+            ``101 - stride``).
+        batch_size: Patches per model call.
+        device: ``"auto"``, ``"cpu"``, ``"cuda"``, ``"cuda:1"``...
+        orientations: ``("inline",)`` or ``("inline", "crossline")`` (repeats dropped).
+        precision: ``"auto"``, ``"fp32"`` or ``"bf16"``; see :func:`resolve_precision`.
+        block_size: Inlines per block (one task and one zarr chunk each).
+        crossline_block: Crosslines per block of the crossline pass.
+
+    Raises:
+        DataError: If a value is out of range or not one of the choices.
+    """
+
+    stride: int = 50
+    batch_size: int = 32
+    device: str = "auto"
+    orientations: tuple[str, ...] = ("inline",)
+    precision: str = "auto"
+    block_size: int = 8
+    crossline_block: int = 16
+
+    def __post_init__(self) -> None:
+        orientations = tuple(dict.fromkeys(self.orientations))
+        if (
+            not orientations
+            or "inline" not in orientations
+            or set(orientations) - set(ORIENTATIONS)
+        ):
+            raise DataError(
+                f"orientations must be ('inline',) or ('inline', 'crossline'), got {orientations}"
+            )
+        if not 1 <= self.stride <= TILE:
+            raise DataError(f"stride must be between 1 and {TILE}, got {self.stride}")
+        for name in ("batch_size", "block_size", "crossline_block"):
+            if getattr(self, name) < 1:
+                raise DataError(f"{name} must be at least 1, got {getattr(self, name)}")
+        if self.precision not in PRECISIONS:
+            raise DataError(f"precision must be one of {PRECISIONS}, got {self.precision!r}")
+        object.__setattr__(self, "orientations", orientations)
+
+    @property
+    def crossline(self) -> bool:
+        """True when crossline sections are predicted too."""
+        return "crossline" in self.orientations
+
+    def parameters(self) -> dict[str, Any]:
+        """Return the settings that change the result (stored, and compared on resume)."""
+        return {
+            "tile": TILE,
+            "stride": self.stride,
+            "orientations": list(self.orientations),
+            "precision": self.precision,
+            "block_size": self.block_size,
+            "crossline_block": self.crossline_block if self.crossline else None,
+        }
+
+
+def resolve_device(device: str) -> str:
+    """Map ``"auto"`` to ``"cuda"`` when torch sees a GPU, else ``"cpu"``."""
+    if device != "auto":
+        return device
+    import torch
+
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+def resolve_precision(settings: Settings, model: ModelRef, stored: str | None = None) -> Settings:
+    """Replace ``precision="auto"`` by what the model package chooses for this device.
+
+    Args:
+        settings: Settings with the requested precision.
+        model: The model; loaded only to measure the CPU's speed for ``"auto"``.
+        stored: The precision an interrupted run used; ``"auto"`` keeps it, so a resumed
+            run does not depend on a new speed measurement.
+
+    Raises:
+        DataError: If bf16 is asked on a device without it.
+    """
+    from seismic_salt.inference.model_ref import load_module
+    from seismic_salt.model.precision import choose_precision
+
+    if settings.precision == "auto" and stored in RESOLVED_PRECISIONS:
+        return replace(settings, precision=stored)
+    device = resolve_device(settings.device)
+    module = load_module(model, device) if settings.precision == "auto" else None
+    return replace(settings, precision=choose_precision(module, device, settings.precision))

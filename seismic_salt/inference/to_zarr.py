@@ -1,0 +1,264 @@
+"""The resumable front end: ``segment_to_zarr`` writes a store block by block.
+
+Recipe: validate, open the source, resolve the model and its precision, plan the store
+(create it, or check an existing one belongs to this run), list the blocks it still
+lacks (:func:`~seismic_salt.inference.tasks.pending_tasks`), run them on the chosen
+executor while the driver counts the finished ones, then mark the store complete.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from seismic_salt import __version__
+from seismic_salt.errors import StoreError
+from seismic_salt.inference import tasks
+from seismic_salt.inference.blocks import BlockPredictor, check_scaling, fit_scaling
+from seismic_salt.inference.executors import Executor, check_executor_options, open_executor
+from seismic_salt.inference.model_ref import ModelRef, resolve_model
+from seismic_salt.inference.settings import Settings, resolve_precision
+from seismic_salt.inference.sources import check_volume, live_mask, open_source, source_identity
+from seismic_salt.normalize import Normalisation
+from seismic_salt.progress import Progress
+from seismic_salt.store.schema import StoreAttrs
+
+__all__ = ["segment_to_zarr"]
+
+
+def segment_to_zarr(
+    source: Any,
+    output: str | Path,
+    model: Any = "default",
+    *,
+    stride: int = 50,
+    batch_size: int = 32,
+    device: str = "auto",
+    orientations: Sequence[str] = ("inline",),
+    precision: str = "auto",
+    block_size: int = Settings.block_size,
+    crossline_block: int = Settings.crossline_block,
+    normalisation: Normalisation | None = None,
+    scheduler: str | None = None,
+    workers: int | None = None,
+    executor: Executor | None = None,
+    resume: bool = True,
+    overwrite: bool = False,
+    progress: bool | None = True,
+    open_options: dict[str, Any] | None = None,
+) -> Path:
+    """Segment a volume into a zarr store, block by block, resuming unfinished stores.
+
+    Args:
+        source: SEG-Y path, or a dataset/data array with ``amplitude[inline, crossline,
+            sample]`` (its ``source_path`` attr is recorded when present).
+        output: Path of the zarr store.
+        model: ``"default"``, a bundled name, a ``.safetensors`` path or an ``nn.Module``.
+        stride: Distance between patch origins in pixels, 1 to 101.
+        batch_size: Patches per model call.
+        device: ``"auto"``, ``"cpu"``, ``"cuda"``...
+        orientations: ``("inline",)`` or ``("inline", "crossline")``.
+        precision: ``"auto"`` (fp32, or bf16 where it is native and faster), ``"fp32"``
+            or ``"bf16"``.
+        block_size: Inlines per block (one task and one zarr chunk each).
+        crossline_block: Crosslines per block of the crossline pass.
+        normalisation: A fitted scaling for a new store instead of fitting one (a
+            resumed store keeps its own).
+        scheduler: Address of a running ``dask.distributed`` scheduler
+            (``"tcp://host:8786"``); the workers must see the source, model and output
+            paths.
+        workers: Start a local cluster of this many single-threaded processes.
+        executor: Run the blocks on this executor instead (see
+            :mod:`seismic_salt.inference.executors`); default: this process.
+        resume: Finish an incomplete store made by the same run (default).
+        overwrite: Delete an existing store and start again.
+        progress: Draw a bar of blocks done on stderr (terminal only); None: auto.
+        open_options: Keyword arguments for ``open_segy`` (e.g. header byte positions).
+
+    Returns:
+        The path of the store.
+
+    Raises:
+        DataError: If a setting or the input is invalid, or more than one of
+            ``scheduler``, ``workers`` and ``executor`` is given.
+        InputFileError: If the source or model file is missing.
+        StoreError: If the output exists and belongs to another run, or is not a store.
+        SeismicSaltError: If the dask scheduler cannot be reached.
+
+    Example:
+        >>> segment_to_zarr("volume.sgy", "salt.zarr", stride=50)  # doctest: +SKIP
+        PosixPath('salt.zarr')
+    """
+    settings = Settings(
+        stride=stride,
+        batch_size=batch_size,
+        device=device,
+        orientations=tuple(orientations),
+        precision=precision,
+        block_size=block_size,
+        crossline_block=crossline_block,
+    )
+    check_executor_options(scheduler, workers, executor)
+    options = tuple(sorted((open_options or {}).items()))
+    run = plan_run(source, Path(output), model, settings, options, normalisation, resume, overwrite)
+    return run.execute(progress, scheduler, workers, executor)
+
+
+@dataclass(frozen=True)
+class StoreRun:
+    """A store to fill and the block tasks it still lacks.
+
+    Attributes:
+        output: The store.
+        passes: Tasks to run one pass after the other (the crossline pass first); none
+            when the store is complete.
+    """
+
+    output: Path
+    passes: list[list[tasks.BlockTask]]
+
+    def execute(
+        self,
+        progress: bool | None = True,
+        scheduler: str | None = None,
+        workers: int | None = None,
+        executor: Executor | None = None,
+    ) -> Path:
+        """Run the passes where asked, counting finished blocks, then mark it complete.
+
+        Raises:
+            SeismicSaltError: If the scheduler cannot be reached (or a task's own error).
+        """
+        from seismic_salt.store.zarr import mark_complete
+
+        if not self.passes:
+            return self.output  # already complete
+        total = sum(len(batch) for batch in self.passes)
+        with Progress(total, f"segment {self.output.name}", progress, "block") as bar:
+            if total:
+                with open_executor(scheduler, workers, executor) as runner:
+                    for batch in self.passes:
+                        for _ in runner.run(tasks.run_task, batch):
+                            bar.update()
+        mark_complete(self.output)
+        return self.output
+
+
+def plan_run(
+    source: Any,
+    output: Path,
+    model: Any,
+    settings: Settings,
+    open_options: tuple[tuple[str, Any], ...] = (),
+    normalisation: Normalisation | None = None,
+    resume: bool = True,
+    overwrite: bool = False,
+) -> StoreRun:
+    """Open the source, resolve the model, create or check the store, list its tasks.
+
+    Args and errors as :func:`segment_to_zarr`.
+    """
+    volume = check_volume(open_source(source, open_options))
+    ref = resolve_model(model)
+    stored = _stored_precision(output) if resume and not overwrite else None
+    settings = resolve_precision(settings, ref, stored)
+    attrs = _store_attrs(source, volume, ref, settings)
+    if output.exists() and not overwrite:
+        scaling = _resumed_scaling(output, attrs, resume)
+    else:
+        scaling = _new_store(output, volume, attrs, ref, settings, normalisation)
+    predict = BlockPredictor(ref, settings, scaling)
+    return StoreRun(output, tasks.pending_tasks(output, volume, source, open_options, predict))
+
+
+def _stored_precision(output: Path) -> str | None:
+    """Return the precision recorded in an existing store, if any."""
+    from seismic_salt.store.zarr import is_store, read_attrs
+
+    if not is_store(output):
+        return None
+    try:
+        return StoreAttrs.from_attrs(read_attrs(output)).parameters.get("precision")
+    except StoreError:
+        return None
+
+
+def _store_attrs(source: Any, volume: Any, ref: ModelRef, settings: Settings) -> StoreAttrs:
+    """Return the attributes this run writes (its normalisation is added on creation)."""
+    path, size = source_identity(source, volume)
+    return StoreAttrs(
+        software_version=__version__,
+        model_name=ref.name,
+        model_sha256=ref.sha256,
+        source_path=path,
+        source_size=size,
+        parameters=settings.parameters(),
+        block_size=settings.block_size,
+    )
+
+
+def _new_store(
+    output: Path,
+    volume: Any,
+    attrs: StoreAttrs,
+    ref: ModelRef,
+    settings: Settings,
+    normalisation: Normalisation | None,
+) -> Normalisation:
+    """Create an empty store for this run and return the scaling it records.
+
+    Raises:
+        StoreError: If ``output`` is a foreign, non-empty directory.
+        DataError: If the volume has no live trace, or ``normalisation`` was fitted for
+            another kind than the model's.
+    """
+    from seismic_salt.store import zarr as store
+
+    if output.exists() and not store.is_store(output) and any(output.iterdir()):
+        raise StoreError(
+            f"output {output} exists and is not a seismic-salt store; refusing to delete it"
+        )
+    scaling = normalisation or fit_scaling(volume, live_mask(volume), ref)
+    check_scaling(scaling, ref)
+    store.create_store(
+        output,
+        volume,
+        block_size=settings.block_size,
+        attrs=replace(attrs, normalisation=scaling).to_attrs(),
+        crossline_block=settings.crossline_block if settings.crossline else None,
+    )
+    return scaling
+
+
+def _resumed_scaling(output: Path, attrs: StoreAttrs, resume: bool) -> Normalisation:
+    """Return the stored scaling of a store this run may finish.
+
+    Raises:
+        StoreError: If resuming is not allowed, or the store is foreign or another run's.
+    """
+    from seismic_salt.store import zarr as store
+
+    if not resume:
+        raise StoreError(
+            f"output {output} already exists; pass overwrite=True to replace it or "
+            "resume=True to finish it"
+        )
+    if not store.is_store(output):
+        raise StoreError(
+            f"output {output} exists and is not a seismic-salt store; choose another path"
+        )
+    existing = store.read_attrs(output)
+    difference = attrs.run_difference(existing)
+    if difference is not None:
+        key, stored, mine = difference
+        raise StoreError(
+            f"output {output} was written with another {key.replace('_', ' ')} "
+            f"({stored!r}, this run: {mine!r}); pass overwrite=True to replace it or "
+            "choose another output"
+        )
+    stored_scaling = StoreAttrs.from_attrs(existing).normalisation
+    if stored_scaling is None:
+        raise StoreError(f"output {output} records no amplitude normalisation; overwrite it")
+    return stored_scaling
