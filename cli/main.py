@@ -18,7 +18,13 @@ from seismic_salt import __version__
 from seismic_salt.errors import SeismicSaltError
 
 # how library messages name a parameter -> the flag that sets it on the command line
-FLAGS = {"overwrite=True": "--overwrite", "resume=True": "--resume", "template=": "--template "}
+FLAGS = {
+    "overwrite=True": "--overwrite",
+    "resume=True": "--resume",
+    "template=": "--template ",
+    "iline=": "--iline ",
+    "xline=": "--xline ",
+}
 
 # command name -> "module:function" inside seismic_salt_cli
 COMMANDS = {

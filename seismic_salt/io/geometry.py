@@ -17,7 +17,7 @@ from seismic_salt.io.headers import ILINE_BYTE, XLINE_BYTE
 MAX_EMPTY_FACTOR = 10
 """A grid with more than this many cells per trace is taken as nonsense header bytes."""
 
-OTHER_BYTES_HINT = "try other header bytes, e.g. --iline 9 --xline 21 or --iline 5 --xline 17"
+OTHER_BYTES_HINT = "try other header bytes, e.g. iline=9, xline=21 or iline=5, xline=17"
 
 
 @dataclass(frozen=True)

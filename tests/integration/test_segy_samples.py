@@ -34,7 +34,7 @@ OPENS = {  # file -> (byte order, data format)
     "tiny": ("big", "ibm float"),
 }
 REFUSED = {  # file -> (error, message pattern)
-    "long": (GeometryError, "inline and a crossline number of its own.*--iline 9"),
+    "long": (GeometryError, "inline and a crossline number of its own.*iline=9"),
     "shot-gather": (GeometryError, "61 traces has inline number 0.*shot gather"),
     "small-ps": (GeometryError, "pre-stack data: found 2 offsets"),
     "text": (SegyError, "only the 3600-byte file header and no traces"),
@@ -112,6 +112,8 @@ def test_info_refusal_is_one_line_exit_2(name):
     assert result.exit_code == 2
     assert result.stderr.startswith("error: ") and result.stderr.count("\n") == 1
     assert "Traceback" not in result.stderr and result.stdout == ""
+    if name == "long":  # the library names parameters, the command line its flags
+        assert "--iline 9, --xline 21" in result.stderr and "iline=" not in result.stderr
 
 
 def test_real_section_is_a_2d_line():

@@ -135,7 +135,7 @@ def test_depth_unit_from_textual_header(make_segy):
 
 def test_other_header_bytes(make_segy):
     path = make_segy(iline=9, xline=21)
-    with pytest.raises(GeometryError, match="--iline 9 --xline 21"):
+    with pytest.raises(GeometryError, match="iline=9, xline=21"):
         open_segy(path)
     assert list(open_segy(path, iline=9, xline=21).inline.values) == IL
     with pytest.raises(GeometryError, match="did you mean 189"):
