@@ -35,6 +35,7 @@ COMMANDS = {
     "train": "train:train",
     "evaluate": "train:evaluate",
     "predict-tiles": "train:predict_tiles",
+    "finetune": "finetune:finetune",
     "synth": "demo:synth",
     "preview": "preview:preview",
     "demo": "demo:demo",

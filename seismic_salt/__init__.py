@@ -16,6 +16,7 @@ __version__ = "0.1.0"
 __all__ = [
     "SeismicSaltError",
     "__version__",
+    "finetune",
     "load_model",
     "open_segy",
     "segment",
@@ -30,6 +31,7 @@ _LAZY = {
     "segment": "seismic_salt.inference",
     "segment_to_zarr": "seismic_salt.inference",
     "load_model": "seismic_salt.model.checkpoint",
+    "finetune": "seismic_salt.train.finetune",
 }
 
 

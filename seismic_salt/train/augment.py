@@ -75,7 +75,7 @@ def augment_batch(
     Returns:
         The augmented ``(amplitude, mask)``; the mask is float 0/1, 255 where unknown.
     """
-    from seismic_salt.train.datasets import UNKNOWN
+    from seismic_salt.labels import UNKNOWN
 
     config = config or AugmentConfig()
     n = amplitude.shape[0]

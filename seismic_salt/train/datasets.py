@@ -26,8 +26,6 @@ from seismic_salt.tiling import TILE
 if TYPE_CHECKING:
     from seismic_salt.train.config import TrainConfig
 
-UNKNOWN = 255
-"""Mask value of a pixel whose label is not known (the unlabelled parts of a section)."""
 TEST_SPLIT_FILE = Path(__file__).with_name("tgs_test_ids.txt")
 
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from seismic_salt.train.datasets import UNKNOWN
+from seismic_salt.labels import UNKNOWN
 
 __all__ = [
     "UNKNOWN",

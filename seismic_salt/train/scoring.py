@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from seismic_salt.train.datasets import UNKNOWN, TileSet
+from seismic_salt.labels import UNKNOWN
+from seismic_salt.train.datasets import TileSet
 from seismic_salt.train.metrics import kaggle_score_from_counts
 
 if TYPE_CHECKING:

@@ -1,9 +1,10 @@
 """Training windows cut from partly labelled seismic volumes, the way ``segment`` cuts them.
 
 A labelled volume is an amplitude cube ``[inline, crossline, sample]`` with a label cube
-of the same shape: 1 salt, 0 not salt, :data:`~seismic_salt.train.datasets.UNKNOWN`
-(255) where nobody picked. Windows are 101 × 101 pieces of inline sections with rows =
-sample (depth down) and columns = crossline, scaled with the whole volume's clip
+of the same shape: 1 salt, 0 not salt, :data:`~seismic_salt.labels.UNKNOWN`
+(255) where nobody picked. Windows are 101 × 101 pieces of inline sections (rows =
+sample, depth down, columns = crossline) and, when asked, of crossline sections, scaled
+with the whole volume's clip
 (:class:`~seismic_salt.normalize.Normalisation`), dead traces filled with 0 and marked
 unknown, exactly as :func:`seismic_salt.inference.blocks.predict_block` prepares its patches;
 the per-tile stretch of the model's contract is applied later, by
@@ -31,9 +32,10 @@ from typing import Any
 import numpy as np
 
 from seismic_salt.errors import DataError, InputFileError
+from seismic_salt.labels import UNKNOWN
 from seismic_salt.normalize import Contract, Normalisation, dead_traces
 from seismic_salt.tiling import TILE
-from seismic_salt.train.datasets import UNKNOWN, TileSet
+from seismic_salt.train.datasets import TileSet
 
 __all__ = ["labelled_section_windows", "read_labelled_section", "windows_from_volume"]
 
@@ -50,6 +52,8 @@ def windows_from_volume(
     name: str = "volume",
     min_known: float = MIN_KNOWN,
     contract: Contract | None = None,
+    orientations: tuple[str, ...] = ("inline",),
+    scaling: Normalisation | None = None,
 ) -> TileSet:
     """Cut ``n_windows`` labelled windows from inline sections of a volume.
 
@@ -62,6 +66,10 @@ def windows_from_volume(
         min_known: Smallest share of known pixels in a window.
         contract: The model's normalisation contract, whose volume clip scales the
             windows (None: the first models' robust clip).
+        orientations: Sections to cut windows from: ``"inline"`` and/or ``"crossline"``
+            (a crossline section only yields windows where enough of it is picked).
+        scaling: The volume's fitted scaling, when the caller has it (else fitted here
+            with ``contract``).
 
     Returns:
         Windows ``[n, 101 (sample), 101 (crossline)]`` with masks holding 0, 1 and 255.
@@ -84,23 +92,31 @@ def windows_from_volume(
             f"{int(labels[odd][0])}"
         )
     invalid = dead_traces(values)[..., None] | ~np.isfinite(values)
-    scaled = Normalisation.fit(values, contract=contract).apply(np.nan_to_num(values))
+    scaling = scaling or Normalisation.fit(values, contract=contract)
+    scaled = scaling.apply(np.nan_to_num(values))
     scaled = np.where(invalid, 0.0, scaled).astype(np.float32)
     labels = np.where(invalid, UNKNOWN, labels).astype(np.uint8)
-    sections = _pad_to_tile(scaled.transpose(0, 2, 1), 0.0)  # [inline, sample, crossline]
-    masks = _pad_to_tile(labels.transpose(0, 2, 1), UNKNOWN)
-    origins, has_salt = _usable_origins(masks, min_known)
+    from seismic_salt.inference.orientation import as_orientation
+
+    directions = [as_orientation(name) for name in orientations]
+    sections = [_pad_to_tile(d.sections(scaled), 0.0) for d in directions]
+    masks = [_pad_to_tile(d.sections(labels), UNKNOWN) for d in directions]
+    found = [_usable_origins(m, min_known) for m in masks]
+    origins = np.concatenate(
+        [np.column_stack([np.full(len(o), k), o]) for k, (o, _) in enumerate(found)]
+    )
+    has_salt = np.concatenate([salt for _, salt in found])
     if len(origins) == 0:
         raise DataError(
             f"{name}: no {TILE}x{TILE} window has {min_known:.0%} of its pixels labelled"
         )
     rng = np.random.default_rng(seed)
     chosen = _draw(rng, has_salt, n_windows)
-    cut = [(i, slice(r, r + TILE), slice(c, c + TILE)) for i, r, c in origins[chosen]]
+    cut = [(d, (i, slice(r, r + TILE), slice(c, c + TILE))) for d, i, r, c in origins[chosen]]
     return TileSet(
         ids=np.array([f"{name}-{k}" for k in range(len(cut))]),
-        amplitude=np.stack([sections[w] for w in cut]).astype(np.float32),
-        mask=np.stack([masks[w] for w in cut]).astype(np.uint8),
+        amplitude=np.stack([sections[d][w] for d, w in cut]).astype(np.float32),
+        mask=np.stack([masks[d][w] for d, w in cut]).astype(np.uint8),
         depth=np.full(len(cut), np.nan, dtype=np.float32),
     )
 
