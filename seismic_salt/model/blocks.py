@@ -149,6 +149,8 @@ class Hypercolumn(nn.Module):
         for feature, weight in zip(levels, parts, strict=True):
             projected = _resize(F.conv2d(self.dropout(feature), weight), size)
             fused = projected if fused is None else fused + projected
+        if self.fuse[0].bias is not None:  # a BatchNorm folded into the projection
+            fused = fused + self.fuse[0].bias.view(1, -1, 1, 1)
         logits = self.fuse[1:](fused)
         outputs = []
         if sides and self.sides is not None:
