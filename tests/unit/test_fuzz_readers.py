@@ -120,7 +120,7 @@ def test_store_readers_on_damaged_stores(tmp_path, valid_store):
     from seismic_salt.store.integrity import damaged_blocks
 
     files = sorted(p.relative_to(valid_store) for p in valid_store.rglob("*") if p.is_file())
-    for case in range(120):
+    for case in range(60):
         rng = np.random.default_rng([SEED, case])
         path = tmp_path / f"case{case}.zarr"
         shutil.copytree(valid_store, path)
