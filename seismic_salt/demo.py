@@ -59,12 +59,10 @@ def prepare_directory(directory: Path, overwrite: bool = False) -> Path:
         OutputError: The directory is a file, or one of the demo's names there is held
             by something the demo would not replace (a directory, a foreign store).
     """
-    from seismic_salt.outputs import check_outputs, check_store_output
+    from seismic_salt.outputs import check_outputs, check_store_output, make_directory
 
     directory = Path(directory).resolve()
-    if directory.exists() and not directory.is_dir():
-        raise OutputError(f"{directory} is a file; give a directory for the demo")
-    if directory.exists() and any(directory.iterdir()):
+    if directory.is_dir() and any(directory.iterdir()):
         if not overwrite:
             raise StoreError(
                 f"{directory} is not empty; choose another directory, or pass overwrite=True "
@@ -75,11 +73,7 @@ def prepare_directory(directory: Path, overwrite: bool = False) -> Path:
         surfaces = directory / SURFACES
         if surfaces.exists() and not surfaces.is_dir():
             raise OutputError(f"{surfaces} is a file; the demo writes a directory there")
-    try:
-        directory.mkdir(parents=True, exist_ok=True)
-    except OSError as err:
-        raise OutputError(f"cannot create the directory {directory}: {err.strerror}") from err
-    return directory
+    return make_directory(directory)
 
 
 def salt_iou(probability: np.ndarray, truth: np.ndarray, threshold: float) -> float:

@@ -34,6 +34,7 @@ __all__ = [
     "check_output",
     "check_outputs",
     "check_store_output",
+    "make_directory",
     "partial_directory",
     "refuse_inputs",
     "replace_directory",
@@ -184,6 +185,22 @@ def atomic_file(path: PathLike) -> Iterator[Path]:
     except BaseException:
         _remove(tmp)
         raise
+
+
+def make_directory(path: PathLike) -> Path:
+    """Create the directory ``path`` (and its parents) unless it exists; return it.
+
+    Raises:
+        OutputError: A file is there, or the directory cannot be created.
+    """
+    path = _absolute(path)
+    if path.exists() and not path.is_dir():
+        raise OutputError(f"{path} is a file; give a directory to write into")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise OutputError(f"cannot create the directory {path}: {err.strerror or err}") from err
+    return path
 
 
 def partial_directory(path: PathLike) -> Path:

@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
-from seismic_salt.errors import DataError, OutputError
+from seismic_salt.errors import DataError
 from seismic_salt.export.grid import SurveyGrid
 from seismic_salt.progress import progress
 
@@ -135,12 +135,12 @@ def write_surfaces(
         OutputError: If ``directory`` is a file, or a surface file exists without
             ``overwrite`` or cannot be written.
     """
-    from seismic_salt.outputs import atomic_file, check_outputs
+    from seismic_salt.outputs import atomic_file, check_outputs, make_directory
 
     if fmt not in SURFACE_FORMATS:
         raise DataError(f"surface format {fmt!r} is not known: use one of {list(SURFACE_FORMATS)}")
     extension, writer = SURFACE_FORMATS[fmt]
-    directory = _surface_directory(Path(directory))
+    directory = make_directory(directory)
     files = {name: directory / f"{name}{extension}" for name in surfaces}
     paths = check_outputs(files, overwrite=overwrite)
     for name, surface in surfaces.items():
@@ -149,21 +149,6 @@ def write_surfaces(
             warnings.filterwarnings("ignore", message="Number of maps nodes", category=UserWarning)
             writer(surface, tmp)
     return list(paths.values())
-
-
-def _surface_directory(directory: Path) -> Path:
-    """Create the directory surfaces go into.
-
-    Raises:
-        OutputError: It is a file, or cannot be created.
-    """
-    if directory.exists() and not directory.is_dir():
-        raise OutputError(f"{directory} is a file; give a directory to write surfaces into")
-    try:
-        directory.mkdir(parents=True, exist_ok=True)
-    except OSError as err:
-        raise OutputError(f"cannot create the directory {directory}: {err.strerror}") from err
-    return directory
 
 
 def _default_block(data: xr.DataArray) -> int:

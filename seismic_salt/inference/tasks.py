@@ -18,7 +18,7 @@ from seismic_salt.inference.blocks import BlockPredictor
 from seismic_salt.inference.orientation import CROSSLINE, INLINE, as_orientation
 from seismic_salt.inference.sources import check_volume, live_mask, open_source
 
-__all__ = ["BlockTask", "all_tasks", "pending_tasks", "run_task"]
+__all__ = ["BlockTask", "pending_tasks", "run_task"]
 
 
 @dataclass(frozen=True)
@@ -73,29 +73,20 @@ def run_task(task: BlockTask) -> int:
     return task.start
 
 
-def all_tasks(
-    output: Path,
-    volume: Any,
-    source: Any,
-    open_options: tuple[tuple[str, Any], ...],
-    predict: BlockPredictor,
-) -> list[list[BlockTask]]:
-    """List every task of a new store, in passes (the crossline scratch pass first)."""
-    return _passes(output, volume, source, open_options, predict, set(), set())
-
-
 def pending_tasks(
     output: Path,
     volume: Any,
     source: Any,
     open_options: tuple[tuple[str, Any], ...],
     predict: BlockPredictor,
+    new: bool = False,
 ) -> list[list[BlockTask]]:
     """List the tasks a store still needs, in passes (the crossline scratch pass first).
 
     A block marked written whose chunks are missing or do not decode is unmarked (and
     the store marked incomplete) so it is written again
-    (:func:`~seismic_salt.store.integrity.damaged_blocks`).
+    (:func:`~seismic_salt.store.integrity.damaged_blocks`). With ``new``, the store is
+    yet to be created and every block is listed.
 
     Raises:
         StoreError: If ``output`` is not a seismic-salt store, or holds a damaged block
@@ -104,6 +95,8 @@ def pending_tasks(
     from seismic_salt.store import zarr as store
     from seismic_salt.store.integrity import damaged_blocks
 
+    if new:
+        return _passes(output, volume, source, open_options, predict, set(), set())
     settings = predict.settings
     damaged = damaged_blocks(output)
     if damaged and settings.crossline and store.is_complete(output):

@@ -198,7 +198,8 @@ def plan_run(
     check_scaling(scaling, ref)
     predict = BlockPredictor(ref, settings, scaling)
     create = partial(_new_store, output, volume, replace(attrs, normalisation=scaling), settings)
-    return StoreRun(output, tasks.all_tasks(output, volume, source, open_options, predict), create)
+    passes = tasks.pending_tasks(output, volume, source, open_options, predict, new=True)
+    return StoreRun(output, passes, create)
 
 
 def _stored_precision(output: Path) -> str | None:
