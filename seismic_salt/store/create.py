@@ -45,7 +45,7 @@ def create_store(
         crossline_block: When set, also create the scratch space of a crossline pass:
             ``crossline_pass`` (probabilities, chunks ``block_size × crossline_block ×
             sample``) and its marker ``crossline_done[crossline]``; both are deleted by
-            :func:`mark_complete`.
+            :func:`~seismic_salt.store.zarr.mark_complete`.
         overwrite: Replace a seismic-salt store already at ``path``.
 
     Raises:

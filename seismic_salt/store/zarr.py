@@ -102,8 +102,7 @@ def read_attrs(path: str | Path) -> dict[str, Any]:
     """
     if not Path(path).exists():
         raise StoreError(f"no store at {path}")
-    attrs = open_group(path).attrs
-    return dict(attrs)
+    return dict(open_group(path).attrs)
 
 
 def write_block(
