@@ -8,13 +8,21 @@ import click
 
 
 def _shape(ctx: click.Context, param: click.Parameter, value: str) -> tuple[int, int, int]:
+    from seismic_salt.synthetic import check_shape
+
     try:
         shape = tuple(int(part) for part in value.split(","))
     except ValueError:
         shape = ()
     if len(shape) != 3 or min(shape) < 1:
         raise click.BadParameter(f"{value!r}: give three positive counts, e.g. 48,160,160")
-    return shape  # type: ignore[return-value]
+    return check_shape(shape)
+
+
+def _interval(ctx: click.Context, param: click.Parameter, value: float) -> float:
+    from seismic_salt.synthetic import check_sample_interval
+
+    return check_sample_interval(value)
 
 
 @click.command()
@@ -39,10 +47,17 @@ def _shape(ctx: click.Context, param: click.Parameter, value: str) -> tuple[int,
     show_default=True,
     help="Time (ms) or depth (m) samples.",
 )
-@click.option("--sample-interval", default=4.0, show_default=True, help="In the sample unit.")
+@click.option(
+    "--sample-interval",
+    default=4.0,
+    show_default=True,
+    callback=_interval,
+    help="In the sample unit.",
+)
 @click.option(
     "--noise", default=0.2, show_default=True, help="Noise level, fraction of signal RMS."
 )
+@click.option("--overwrite", is_flag=True, help="Replace existing output files.")
 def synth(
     output: str,
     labels: str | None,
@@ -51,11 +66,14 @@ def synth(
     sample_unit: str,
     sample_interval: float,
     noise: float,
+    overwrite: bool,
 ) -> None:
     """Write a synthetic seismic volume with salt bodies to OUTPUT (SEG-Y)."""
     from seismic_salt.io.segy import to_segy
+    from seismic_salt.outputs import check_outputs
     from seismic_salt.synthetic import make_volume
 
+    check_outputs({"volume": output, "labels": labels}, overwrite=overwrite)
     volume = make_volume(
         shape,
         seed,
@@ -63,11 +81,11 @@ def synth(
         sample_interval=sample_interval,
         noise=noise,
     )
-    path = to_segy(volume.amplitude, output)
+    path = to_segy(volume.amplitude, output, overwrite=overwrite)
     click.echo(f"wrote {path} {shape[0]}x{shape[1]}x{shape[2]}", err=True)
     if labels:
         mask = volume.salt.astype("float32")
-        written = to_segy(mask, labels)
+        written = to_segy(mask, labels, overwrite=overwrite)
         click.echo(f"wrote {written} (salt fraction {float(volume.salt.mean()):.3f})", err=True)
 
 
@@ -78,7 +96,8 @@ def synth(
     default="seismic-salt-demo",
     show_default=True,
     type=click.Path(file_okay=False, path_type=Path),
-    help="Directory for everything the demo writes (created; must be empty).",
+    help="Directory for everything the demo writes (created; must be empty, or with "
+    "--overwrite hold the demo's own files, which are replaced; other files are kept).",
 )
 @click.option("--model", default="default", show_default=True, help="Bundled name or path.")
 @click.option(
@@ -89,7 +108,11 @@ def synth(
     help="Inlines, crosslines and samples of the synthetic volume.",
 )
 @click.option("--seed", default=0, show_default=True, help="Seed of the synthetic volume.")
-@click.option("--overwrite", is_flag=True, help="Replace a non-empty output directory.")
+@click.option(
+    "--overwrite",
+    is_flag=True,
+    help="Replace the files an earlier demo wrote into the directory (only those).",
+)
 @click.option("--quiet", "-q", is_flag=True, help="No progress bars or stage messages.")
 def demo(
     output: Path, model: str, shape: tuple[int, int, int], seed: int, overwrite: bool, quiet: bool

@@ -59,6 +59,7 @@ def _open(store: str):
     "repeat to give both.",
 )
 @click.option("--min-size", default=0, show_default=True, help="Meshes: drop smaller bodies.")
+@click.option("--overwrite", is_flag=True, help="Replace existing output files (never the inputs).")
 @click.option("--quiet", is_flag=True, help="No progress bars.")
 def export(
     store: str,
@@ -70,9 +71,16 @@ def export(
     mesh: str | None,
     formats: tuple[str, ...],
     min_size: int,
+    overwrite: bool,
     quiet: bool,
 ) -> None:
-    """Export the salt-probability STORE (zarr) as SEG-Y, surfaces and/or meshes."""
+    """Export the salt-probability STORE (zarr) as SEG-Y, surfaces and/or meshes.
+
+    Outputs are checked before anything is written: none may be the store, the template
+    or a file inside them, and an existing file is replaced only with --overwrite.
+    """
+    from seismic_salt.outputs import check_outputs, refuse_inputs
+
     if not (segy or surfaces or mesh):
         raise click.UsageError("nothing to export: give --segy, --surfaces and/or --mesh")
     surface_formats = [f for f in formats if f in SURFACE_CHOICES]
@@ -80,27 +88,35 @@ def export(
     if len(surface_formats) > 1 or len(mesh_formats) > 1:
         raise click.UsageError("give at most one surface format and one mesh format")
     dataset, salt = _open(store)
+    reads = {"store": store, "template": template or dataset.attrs.get("source_path")}
+    check_outputs({"SEG-Y": segy, "mesh": mesh}, reads, overwrite=overwrite)
+    if surfaces:
+        refuse_inputs(surfaces, reads)
     level = 0.5 if threshold is None else threshold
 
     if segy:
         from seismic_salt.export.segy import to_segy
 
         mask_threshold = None if probability else threshold
-        path = to_segy(dataset, segy, template=template, threshold=mask_threshold)
+        path = to_segy(
+            dataset, segy, template=template, threshold=mask_threshold, overwrite=overwrite
+        )
         kind = "probability" if mask_threshold is None else f"mask (p >= {mask_threshold:g})"
         click.echo(f"wrote {path} ({kind})", err=True)
     if surfaces:
         from seismic_salt.export.surfaces import top_base_surfaces, write_surfaces
 
         picked = top_base_surfaces(salt, level, show_progress=False if quiet else None)
-        paths = write_surfaces(picked, surfaces, (surface_formats or ["irap_binary"])[0])
+        fmt = (surface_formats or ["irap_binary"])[0]
+        paths = write_surfaces(picked, surfaces, fmt, overwrite=overwrite)
         click.echo(f"wrote {len(paths)} surfaces into {surfaces}", err=True)
     if mesh:
         from seismic_salt.export.mesh import salt_mesh, write_mesh
 
         meshes = salt_mesh(salt, level, min_size)
         unit = str(salt["sample"].attrs.get("units", "ms"))
-        path = write_mesh(meshes, mesh, (mesh_formats or [None])[0], z_unit=unit)
+        fmt = (mesh_formats or [None])[0]
+        path = write_mesh(meshes, mesh, fmt, z_unit=unit, overwrite=overwrite)
         click.echo(f"wrote {path} ({len(meshes)} bodies)", err=True)
 
 

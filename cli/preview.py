@@ -22,6 +22,7 @@ import click
 @click.option("--crossline", type=float, help="Show only this crossline section.")
 @click.option("--sample", type=float, help="Show only this time/depth slice (sample unit).")
 @click.option("--dpi", default=110, show_default=True, help="Resolution of the image.")
+@click.option("--overwrite", is_flag=True, help="Replace an existing image.")
 def preview(
     source: str,
     output: str,
@@ -31,11 +32,13 @@ def preview(
     crossline: float | None,
     sample: float | None,
     dpi: int,
+    overwrite: bool,
 ) -> None:
     """Draw SOURCE (SEG-Y) with salt probability and truth outline into an image.
 
     Without --inline/--crossline/--sample, shows an inline, a crossline and a slice
-    through the middle of the volume.
+    through the middle of the volume. A --salt store must be complete and made from
+    SOURCE.
     """
     from seismic_salt.preview import preview as draw
 
@@ -48,5 +51,6 @@ def preview(
         crossline=crossline,
         sample=sample,
         dpi=dpi,
+        overwrite=overwrite,
     )
     click.echo(f"wrote {path}", err=True)

@@ -9,6 +9,18 @@ from seismic_salt.model.precision import PRECISIONS
 from seismic_salt.tiling import TILE
 
 
+def _device(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    from seismic_salt.inference.settings import check_device
+
+    return check_device(value)
+
+
+def _scheduler(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    from seismic_salt.inference.executors import check_scheduler_address
+
+    return None if value is None else check_scheduler_address(value)
+
+
 def _orientations(ctx: click.Context, param: click.Parameter, value: str) -> tuple[str, ...]:
     names = tuple(part.strip() for part in value.split(",") if part.strip())
     if names not in (("inline",), ("inline", "crossline"), ("crossline", "inline")):
@@ -37,7 +49,13 @@ def _orientations(ctx: click.Context, param: click.Parameter, value: str) -> tup
 @click.option(
     "--batch-size", default=32, show_default=True, type=click.IntRange(1), help="Patches per call."
 )
-@click.option("--device", default="auto", show_default=True, help="auto, cpu, cuda, cuda:1...")
+@click.option(
+    "--device",
+    default="auto",
+    show_default=True,
+    callback=_device,
+    help="auto, cpu, cuda, cuda:1...",
+)
 @click.option(
     "--orientations",
     default="inline",
@@ -59,15 +77,24 @@ def _orientations(ctx: click.Context, param: click.Parameter, value: str) -> tup
     type=click.IntRange(1),
     help="Inlines per task and per zarr chunk.",
 )
-@click.option("--scheduler", default=None, help="Address of a dask.distributed scheduler.")
+@click.option(
+    "--scheduler",
+    default=None,
+    callback=_scheduler,
+    help="Address of a dask.distributed scheduler (tcp://host:8786).",
+)
 @click.option(
     "--workers", default=None, type=click.IntRange(1), help="Run on N local worker processes."
 )
 @click.option(
-    "--resume/--overwrite",
-    default=True,
-    show_default=True,
-    help="Finish an interrupted store (default) or replace it.",
+    "--resume",
+    is_flag=True,
+    help="Finish an interrupted store made by the same run (what a rerun does anyway).",
+)
+@click.option(
+    "--overwrite",
+    is_flag=True,
+    help="Replace an existing seismic-salt store (never another directory or file).",
 )
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @click.option(
@@ -89,14 +116,16 @@ def segment(
     scheduler: str | None,
     workers: int | None,
     resume: bool,
+    overwrite: bool,
     quiet: bool,
     iline: int,
     xline: int,
 ) -> None:
     """Write the salt probability of every sample of VOLUME (SEG-Y) to a zarr store.
 
-    Rerunning the same command on an interrupted store finishes only its missing
-    blocks; a store from another volume, model or settings is refused.
+    Rerunning the same command on an interrupted store finishes only its missing (or
+    damaged) blocks; a store from another volume, model or settings is refused. The
+    output is never one of the inputs, and --overwrite replaces only a seismic-salt store.
     """
     from seismic_salt.errors import DataError
     from seismic_salt.inference import segment_to_zarr
@@ -115,8 +144,8 @@ def segment(
         block_size=block_size,
         scheduler=scheduler,
         workers=workers,
-        resume=resume,
-        overwrite=not resume,
+        resume=resume or None,
+        overwrite=overwrite,
         progress=not quiet,
         open_options={"iline": iline, "xline": xline},
     )

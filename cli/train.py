@@ -100,6 +100,11 @@ _existing_dir = click.Path(exists=True, file_okay=False, path_type=Path)
     help="Continue from a training state (<output>.state.safetensors).",
 )
 @click.option("--seed", default=0, show_default=True, type=int)
+@click.option(
+    "--overwrite",
+    is_flag=True,
+    help="Replace the model, state and log of an earlier run at --output (not with --resume).",
+)
 @click.option("--max-steps-per-epoch", type=click.IntRange(min=1), hidden=True)
 @click.option("--checkpoint-every", default=50, type=click.IntRange(min=1), hidden=True)
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar or epoch lines.")
@@ -124,6 +129,7 @@ def train(
     section_windows: int,
     resume: Path | None,
     seed: int,
+    overwrite: bool,
     max_steps_per_epoch: int | None,
     checkpoint_every: int,
     quiet: bool,
@@ -157,6 +163,7 @@ def train(
         output,
         config,
         resume=resume,
+        overwrite=overwrite,
         overrides=_given_settings(click.get_current_context()),
         progress=not quiet,
         log=(lambda _line: None) if quiet else (lambda line: click.echo(line, err=True)),
@@ -165,7 +172,7 @@ def train(
 
 
 # CLI options that are not run settings
-_NOT_SETTINGS = {"data_dir", "output", "resume", "quiet"}
+_NOT_SETTINGS = {"data_dir", "output", "resume", "overwrite", "quiet"}
 _RECIPE_OPTIONS = {"lr", "bce_epochs", "cycle_epochs"}
 
 
@@ -241,11 +248,12 @@ def evaluate(
 )
 @click.option("--model", default="default", show_default=True, help="Bundled name or path.")
 @click.option("--tta/--no-tta", default=True, show_default=True, help="Horizontal-flip TTA.")
+@click.option("--overwrite", is_flag=True, help="Replace an existing submission file.")
 def predict_tiles(
-    images_dir: Path, depths: Path | None, output: Path, model: str, tta: bool
+    images_dir: Path, depths: Path | None, output: Path, model: str, tta: bool, overwrite: bool
 ) -> None:
     """Write a Kaggle submission for every PNG tile in IMAGES_DIR."""
     from seismic_salt.train.evaluate import write_submission
 
-    rows = write_submission(images_dir, output, model, depths=depths, tta=tta)
+    rows = write_submission(images_dir, output, model, depths=depths, tta=tta, overwrite=overwrite)
     click.echo(f"wrote {rows} rows to {output}", err=True)

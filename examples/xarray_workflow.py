@@ -35,14 +35,17 @@ def main() -> None:
         from seismic_salt.synthetic import make_volume
 
         shape = tuple(int(n) for n in args.shape.split(","))
-        segy = seismic_salt.to_segy(make_volume(shape).amplitude, args.output / "synthetic.sgy")
+        volume = make_volume(shape).amplitude
+        segy = seismic_salt.to_segy(volume, args.output / "synthetic.sgy", overwrite=True)
 
     # 2. Open it lazily: only the trace headers are read here.
     survey = seismic_salt.open_segy(segy)
     print(survey)
 
     # 3. Segment into a zarr store (resumable), then open it like any xarray dataset.
-    store = seismic_salt.segment_to_zarr(segy, args.output / "salt.zarr", args.model)
+    store = seismic_salt.segment_to_zarr(
+        segy, args.output / "salt.zarr", args.model, overwrite=True
+    )
     salt = xr.open_zarr(store).salt_probability
     middle = int(salt.inline[salt.sizes["inline"] // 2])
 
@@ -64,9 +67,11 @@ def main() -> None:
     # 5. Salt bodies, then exports for interpretation software.
     for body in export.salt_bodies(salt, threshold=0.5, min_size=100):
         print(f"body {body['id']}: {body['voxels']} voxels")
-    export.to_segy(salt, args.output / "salt_mask.sgy", template=segy, threshold=0.5)
+    # (overwrite=True: this example replaces what an earlier run of it wrote)
+    mask = args.output / "salt_mask.sgy"
+    export.to_segy(salt, mask, template=segy, threshold=0.5, overwrite=True)
     surfaces = export.top_base_surfaces(salt, 0.5)
-    export.write_surfaces(surfaces, args.output / "surfaces")
+    export.write_surfaces(surfaces, args.output / "surfaces", overwrite=True)
     print(f"wrote {sorted(p.name for p in args.output.iterdir())}")
 
 

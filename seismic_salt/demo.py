@@ -6,7 +6,6 @@ on a real survey, on a generated volume whose salt is known, and scores the resu
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,9 +13,20 @@ from typing import Any
 
 import numpy as np
 
-from seismic_salt.errors import StoreError
+from seismic_salt.errors import OutputError, StoreError
 
 DEMO_SHAPE = (32, 160, 160)
+
+FILES = {
+    "seismic": "demo.sgy",
+    "truth": "demo_truth.sgy",
+    "salt_segy": "salt.sgy",
+    "mesh": "salt.ts",
+    "preview": "preview.png",
+}
+"""The files the demo writes into its directory, by label."""
+STORE = "salt.zarr"
+SURFACES = "surfaces"
 
 
 @dataclass
@@ -41,18 +51,29 @@ class DemoResult:
 def prepare_directory(directory: Path, overwrite: bool = False) -> Path:
     """Create ``directory`` and return its absolute path; refuse a non-empty one unless told.
 
+    With ``overwrite``, only what the demo writes there (:data:`FILES`, the store and the
+    surface files) is replaced, each when it is written; nothing else is touched.
+
     Raises:
         StoreError: The directory exists, is not empty and ``overwrite`` is false.
+        OutputError: The directory is a file, or one of the demo's names there is held
+            by something the demo would not replace (a directory, a foreign store).
     """
+    from seismic_salt.outputs import check_outputs, check_store_output, make_directory
+
     directory = Path(directory).resolve()
-    if directory.exists() and any(directory.iterdir()):
+    if directory.is_dir() and any(directory.iterdir()):
         if not overwrite:
             raise StoreError(
-                f"{directory} is not empty; choose another directory or pass overwrite=True"
+                f"{directory} is not empty; choose another directory, or pass overwrite=True "
+                "to replace the files of an earlier demo in it (other files are kept)"
             )
-        shutil.rmtree(directory)
-    directory.mkdir(parents=True, exist_ok=True)
-    return directory
+        check_outputs({label: directory / name for label, name in FILES.items()}, overwrite=True)
+        check_store_output(directory / STORE, overwrite=True)
+        surfaces = directory / SURFACES
+        if surfaces.exists() and not surfaces.is_dir():
+            raise OutputError(f"{surfaces} is a file; the demo writes a directory there")
+    return make_directory(directory)
 
 
 def salt_iou(probability: np.ndarray, truth: np.ndarray, threshold: float) -> float:
@@ -87,10 +108,12 @@ def run_demo(
 
     Returns:
         The files written and the IoU against the synthetic truth.
+
+    Raises:
+        StoreError, OutputError: As :func:`prepare_directory`.
     """
     import xarray as xr
 
-    from seismic_salt import export
     from seismic_salt.inference import resolve_model, segment_to_zarr
     from seismic_salt.io.segy import to_segy
     from seismic_salt.preview import preview
@@ -102,14 +125,15 @@ def run_demo(
 
     log(f"making a synthetic volume {shape[0]}x{shape[1]}x{shape[2]} (seed {seed})")
     volume = make_volume(shape, seed)
-    files["seismic"] = to_segy(volume.amplitude, directory / "demo.sgy")
-    files["truth"] = to_segy(volume.salt.astype("float32"), directory / "demo_truth.sgy")
+    out = {label: directory / name for label, name in FILES.items()}
+    files["seismic"] = to_segy(volume.amplitude, out["seismic"], overwrite=overwrite)
+    files["truth"] = to_segy(volume.salt.astype("float32"), out["truth"], overwrite=overwrite)
 
     config = resolve_model(model).config
     result.threshold = config.output.threshold
     log(f"segmenting with {config.name}")
     files["store"] = segment_to_zarr(
-        files["seismic"], directory / "salt.zarr", model, progress=progress
+        files["seismic"], directory / STORE, model, progress=progress, overwrite=overwrite
     )
 
     salt_probability = xr.open_zarr(files["store"])["salt_probability"]
@@ -117,26 +141,39 @@ def run_demo(
     result.iou = salt_iou(probability, volume.salt.values, result.threshold)
 
     log("exporting SEG-Y, surfaces and mesh")
-    files["salt_segy"] = export.to_segy(
-        salt_probability, directory / "salt.sgy", template=files["seismic"]
-    )
-    surfaces = export.top_base_surfaces(salt_probability, result.threshold)
-    written = export.write_surfaces(
-        {k: surfaces[k] for k in ("top", "base") if k in surfaces}, directory / "surfaces"
-    )
-    if written:
-        files["surfaces"] = directory / "surfaces"
-    meshes = export.salt_mesh(salt_probability, result.threshold, min_size=50)
-    result.bodies = len(meshes)
-    if meshes:
-        files["mesh"] = export.write_mesh(meshes, directory / "salt.ts")
+    _export(result, salt_probability, out, overwrite)
 
     log("drawing previews")
     files["preview"] = preview(
         files["seismic"],
-        directory / "preview.png",
+        out["preview"],
         salt=salt_probability,
         truth=volume.salt,
         title="seismic-salt demo: salt probability (colour) and true salt (contour)",
+        overwrite=overwrite,
     )
     return result
+
+
+def _export(
+    result: DemoResult, salt_probability: Any, out: dict[str, Path], overwrite: bool
+) -> None:
+    """Export the demo's salt as SEG-Y, top/base surfaces and a mesh into its directory."""
+    from seismic_salt import export
+
+    files = result.files
+    files["salt_segy"] = export.to_segy(
+        salt_probability, out["salt_segy"], template=files["seismic"], overwrite=overwrite
+    )
+    surfaces = export.top_base_surfaces(salt_probability, result.threshold)
+    written = export.write_surfaces(
+        {k: surfaces[k] for k in ("top", "base") if k in surfaces},
+        result.directory / SURFACES,
+        overwrite=overwrite,
+    )
+    if written:
+        files["surfaces"] = result.directory / SURFACES
+    meshes = export.salt_mesh(salt_probability, result.threshold, min_size=50)
+    result.bodies = len(meshes)
+    if meshes:
+        files["mesh"] = export.write_mesh(meshes, out["mesh"], overwrite=overwrite)

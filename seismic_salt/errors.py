@@ -33,4 +33,13 @@ class DataError(SeismicSaltError, ValueError):
 
 
 class StoreError(SeismicSaltError, ValueError):
-    """An output store is incomplete, belongs to another run, or cannot be written."""
+    """A store is incomplete, damaged, belongs to another run, or cannot be written."""
+
+
+class OutputError(StoreError):
+    """An output may not be written where asked (see :mod:`seismic_salt.outputs`).
+
+    It is one of the command's own inputs, exists and ``overwrite`` was not given, is a
+    directory, link or foreign file the command will not replace, or its folder cannot
+    be written.
+    """

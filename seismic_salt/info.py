@@ -47,7 +47,8 @@ def describe(
     Raises:
         InputFileError: The path is missing.
         SegyError, GeometryError: The SEG-Y file is unreadable or has no usable geometry.
-        StoreError: The zarr store cannot be opened.
+        StoreError: The zarr store cannot be opened, or is damaged (a block it marks
+            written lacks a chunk; the message names the block).
 
     Example:
         >>> describe("volume.sgy")["dims"]  # doctest: +SKIP
@@ -116,10 +117,12 @@ def describe_store(path: Path) -> dict[str, Any]:
 
     import xarray as xr
 
+    from seismic_salt.store.integrity import check_store
     from seismic_salt.store.schema import PROVENANCE
     from seismic_salt.store.zarr import MARKER, SCRATCH, SCRATCH_MARKER
 
     internal = {MARKER, SCRATCH, SCRATCH_MARKER}
+    complete = check_store(path, decode=True)  # a damaged store is refused, naming the block
 
     try:
         with warnings.catch_warnings():  # a store without consolidated metadata is fine
@@ -145,7 +148,7 @@ def describe_store(path: Path) -> dict[str, Any]:
     if "sample" in ds.coords:
         info["sample_unit"] = ds["sample"].attrs.get("units")
     info["provenance"] = {k: _plain_attr(k, ds.attrs[k]) for k in PROVENANCE if k in ds.attrs}
-    info["complete"] = bool(ds.attrs.get("complete", False))
+    info["complete"] = complete
     return info
 
 
@@ -173,7 +176,7 @@ def _corners(scan) -> list[dict[str, Any]]:
 
 
 def _percentiles(values: np.ndarray) -> dict[str, float | None]:
-    finite = values[np.isfinite(values)]
+    finite = values[np.isfinite(values)].astype(np.float64)  # ±3e38 overflow float32
     if finite.size == 0:
         return {f"p{p:g}": None for p in PERCENTILES}
     found = np.percentile(finite, PERCENTILES)

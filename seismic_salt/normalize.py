@@ -48,6 +48,9 @@ DEFAULT_RANGE = (-1.0, 1.0)
 #: stretch then does nothing: pooled IoU 0.30 instead of 0.59 on the continuous sections).
 TILE_STRETCH_PERCENTILES = (0.01, 99.99)
 
+#: Largest clip level whose arithmetic stays well inside float32 (max 3.4e38).
+FLOAT32_SAFE = 1e37
+
 #: Normalisation kinds this version can apply, and what each does.
 KINDS = {
     "robust_clip": "the volume clipped at robust percentiles and mapped to the range",
@@ -179,11 +182,13 @@ class Normalisation:
         traces = block[mask]
         if len(traces) > n_traces:
             traces = traces[rng.choice(len(traces), size=n_traces, replace=False)]
-        values = traces[np.isfinite(traces)]
+        values = traces[np.isfinite(traces)].astype(np.float64)  # ±3e38 overflow float32
         if values.size == 0:
+            infinite = int(np.isinf(block).sum())
             raise DataError(
                 "the volume has no live trace to compute amplitude statistics from: "
-                "every sampled trace is dead (all zero or NaN)"
+                "every sampled trace is dead (all zero, NaN or infinite"
+                + (f"; {infinite} infinite samples were read)" if infinite else ")")
             )
         low, high = (float(v) for v in np.percentile(values, settings.percentiles))
         if settings.symmetric:
@@ -194,9 +199,15 @@ class Normalisation:
         return cls(low, high, settings.range, settings.percentiles, settings.kind)
 
     def apply(self, amplitude: np.ndarray) -> np.ndarray:
-        """Return ``amplitude`` clipped and mapped to ``range`` as ``float32`` (NaN kept)."""
+        """Return ``amplitude`` clipped and mapped to ``range`` as ``float32`` (NaN kept).
+
+        A clip near float32's limit (±3.4e38) is applied in float64, so the arithmetic
+        does not overflow on the way.
+        """
         lo, hi = self.range
-        scaled = (np.asarray(amplitude, dtype=np.float32) - self.low) / (self.high - self.low)
+        wide = max(abs(self.low), abs(self.high)) > FLOAT32_SAFE
+        values = np.asarray(amplitude, dtype=np.float64 if wide else np.float32)
+        scaled = (values - self.low) / (self.high - self.low)
         return np.clip(lo + scaled * (hi - lo), lo, hi).astype(np.float32)
 
     def to_json(self) -> str:

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
-from seismic_salt.errors import DataError
+from seismic_salt.errors import DataError, StoreError
 from seismic_salt.io.dims import DIMS
 
 __all__ = ["preview"]
@@ -37,6 +37,7 @@ def preview(
     clip_percentile: float = 99.0,
     dpi: int = 110,
     title: str | None = None,
+    overwrite: bool = False,
 ) -> Any:
     """Draw seismic sections with the salt probability overlaid.
 
@@ -44,7 +45,7 @@ def preview(
         source: Seismic: a SEG-Y path (read with ``open_segy``), a dataset with
             ``amplitude`` or an amplitude DataArray, on (inline, crossline, sample).
         output: PNG (or any format matplotlib writes) to save; ``None`` returns the figure.
-        salt: Salt probability: a store path (``.zarr``), a dataset with
+        salt: Salt probability: a store path (``.zarr``, complete), a dataset with
             ``salt_probability`` or a DataArray, on the same inline/crossline/sample numbers.
         truth: True salt: a labels SEG-Y or store path, a dataset (``salt`` or
             ``salt_probability``) or a DataArray; drawn as its 0.5 contour.
@@ -54,13 +55,18 @@ def preview(
         clip_percentile: Percentile of ``|amplitude|`` at which the grey scale saturates.
         dpi: Resolution of the saved image.
         title: Figure title; defaults to the source's name.
+        overwrite: Replace an existing file at ``output`` (atomically).
 
     Returns:
         The path written, or the ``matplotlib.figure.Figure`` when ``output`` is ``None``.
 
     Raises:
-        DataError: If a section number is outside the volume or the inputs' dims are wrong.
-        InputFileError, SegyError, StoreError: If a path cannot be read.
+        DataError: If a section number is outside the volume, the inputs' dims are wrong,
+            or the salt or truth lies on other inline/crossline/sample numbers.
+        InputFileError, SegyError: If a path cannot be read.
+        StoreError: If a store is incomplete, damaged or made from another volume.
+        OutputError: If ``output`` is an input, exists without ``overwrite``, or cannot
+            be written.
 
     Example:
         >>> preview("volume.sgy", "preview.png", salt="salt.zarr")  # doctest: +SKIP
@@ -68,11 +74,13 @@ def preview(
     """
     from matplotlib.figure import Figure
 
-    amplitude = _volume(source, ("amplitude",))
-    probability = None if salt is None else _volume(salt, ("salt_probability",))
-    labels = None if truth is None else _volume(truth, ("salt", "salt_probability", "amplitude"))
+    from seismic_salt.outputs import atomic_file, check_output
 
+    amplitude, probability, labels = _inputs(source, salt, truth)
     sections = _sections(amplitude, inline, crossline, sample)
+    if output is not None:
+        reads = {"source": _named(source), "salt": _named(salt), "truth": _named(truth)}
+        output = check_output(output, reads, overwrite=overwrite)
     slices = [(kind, value, _cut(amplitude, kind, value)) for kind, value in sections]
     shown = np.concatenate([np.abs(values[np.isfinite(values)]).ravel() for *_, values in slices])
     clip = float(np.percentile(shown, clip_percentile)) if shown.size else 1.0
@@ -93,9 +101,76 @@ def preview(
     fig.suptitle(title if title is not None else _name(source))
     if output is None:
         return fig
-    output = Path(output)
-    fig.savefig(output, dpi=dpi)
+    with atomic_file(output) as tmp:
+        fig.savefig(tmp, dpi=dpi)
     return output
+
+
+def _inputs(source: Any, salt: Any, truth: Any) -> tuple[Any, Any, Any]:
+    """Open the seismic, salt and truth, and check they lie on the same numbers.
+
+    Raises:
+        DataError, StoreError: As :func:`preview`.
+    """
+    amplitude = _volume(source, ("amplitude",))
+    probability = None if salt is None else _volume(salt, ("salt_probability",))
+    labels = None if truth is None else _volume(truth, ("salt", "salt_probability", "amplitude"))
+    for name, other in (("salt", probability), ("truth", labels)):
+        if other is not None:
+            check_same_axes(amplitude, other, name)
+    if _named(salt) and _named(source):
+        check_store_source(_named(salt), _named(source))
+    return amplitude, probability, labels
+
+
+def check_same_axes(amplitude: xr.DataArray, other: xr.DataArray, name: str) -> None:
+    """Refuse a salt or truth volume on other inline/crossline/sample numbers.
+
+    Raises:
+        DataError: Naming the first axis that differs.
+    """
+    for dim in DIMS:
+        mine = np.asarray(amplitude[dim].values, dtype=np.float64)
+        theirs = np.asarray(other[dim].values, dtype=np.float64)
+        if mine.shape != theirs.shape or not np.allclose(mine, theirs, rtol=1e-6, atol=1e-6):
+            raise DataError(
+                f"the {name} volume's {dim} axis ({_axis(theirs)}) is not the seismic's "
+                f"({_axis(mine)}): is it from another volume?"
+            )
+
+
+def check_store_source(store: Path, source: Path) -> None:
+    """Refuse a store whose recorded source is not the SEG-Y shown (when it records one).
+
+    Raises:
+        StoreError: The store records another file's identity.
+    """
+    from seismic_salt.io.fingerprint import describe_difference, file_identity
+    from seismic_salt.store.schema import StoreAttrs
+    from seismic_salt.store.zarr import is_store, read_attrs
+
+    if not is_store(store):
+        return
+    recorded = StoreAttrs.from_attrs(read_attrs(store)).source_identity()
+    if recorded is None or not source.is_file():
+        return
+    difference = describe_difference(recorded, file_identity(source))
+    if difference is not None:
+        raise StoreError(
+            f"the salt store {store} was not made from {source} ({difference}): give the "
+            "seismic it was made from"
+        )
+
+
+def _axis(values: np.ndarray) -> str:
+    if values.size == 0:
+        return "empty"
+    return f"{values.size} values {values[0]:g}..{values[-1]:g}"
+
+
+def _named(item: Any) -> Path | None:
+    """The path of an input given as a path (None for arrays and datasets)."""
+    return Path(item) if isinstance(item, str | Path) else None
 
 
 def _panel(
@@ -167,9 +242,9 @@ def _volume(item: Any, names: tuple[str, ...]) -> xr.DataArray:
 
 def _open(path: Path) -> xr.Dataset:
     if path.suffix == ".zarr" or (path / "zarr.json").exists():
-        from seismic_salt.store.zarr import open_store
+        from seismic_salt.store.zarr import open_complete
 
-        return open_store(path)
+        return open_complete(path)
     from seismic_salt.io.segy import open_segy
 
     return open_segy(path)

@@ -40,10 +40,13 @@ from scipy import ndimage
 from seismic_salt.errors import DataError
 from seismic_salt.io.dims import DIMS
 
-__all__ = ["BODY_KINDS", "make_volume", "ricker"]
+__all__ = ["BODY_KINDS", "check_sample_interval", "check_shape", "make_volume", "ricker"]
 
 #: Salt body shapes the generator knows.
 BODY_KINDS = ("diapir", "sheet")
+
+BYTES_PER_VOXEL = 64
+"""Peak memory of :func:`make_volume` per voxel (measured: about 64 bytes)."""
 
 _SALT_LOG_IMPEDANCE = np.log(1.0e7)  # halite: ~4500 m/s x 2.16 g/cc, plus contrast
 _SED_LOG_IMPEDANCE = (np.log(4.0e6), np.log(7.5e6))  # compaction trend, top to bottom
@@ -93,9 +96,12 @@ def make_volume(
         recording the parameters.
 
     Raises:
-        DataError: If the shape is too small, the unit or a body kind is unknown.
+        DataError: If the shape is too small or too large for the free memory, the unit
+            or a body kind is unknown, or the interval or noise is not a finite number
+            (the interval positive, the noise not negative).
     """
-    shape = _checked_shape(shape, sample_unit, bodies)
+    shape = check_shape(shape)
+    _check_options(sample_unit, bodies, sample_interval, noise)
     rng = np.random.default_rng(seed)
     salt, log_imp = _earth_model(_Grid(shape, spacing), bodies, n_faults, rng)
     if sample_unit == "ms":
@@ -124,26 +130,53 @@ def make_volume(
     )
 
 
-def _checked_shape(
-    shape: Sequence[int], sample_unit: str, bodies: Sequence[str]
-) -> tuple[int, int, int]:
-    """Return ``shape`` as ints after checking the request :func:`make_volume` got.
+def check_shape(shape: Sequence[int]) -> tuple[int, int, int]:
+    """Return a synthetic volume's shape as ints after checking it is usable.
 
     Raises:
-        DataError: If the shape is too small, the unit or a body kind is unknown.
+        DataError: If it is not three counts, is too small (2 inlines and crosslines, 16
+            samples), or would not fit in the free memory.
     """
+    from seismic_salt.memory import check_fits
+
     checked = tuple(int(n) for n in shape)
     if len(checked) != 3 or min(checked) < 2 or checked[2] < 16:
         raise DataError(
             f"synthetic shape {checked} is too small: give (inline, crossline, sample) "
             "with at least 2 inlines and crosslines and 16 samples"
         )
+    voxels = float(np.prod(checked, dtype=np.float64))
+    check_fits(voxels * BYTES_PER_VOXEL, "a {}x{}x{} synthetic volume".format(*checked))
+    return checked  # type: ignore[return-value]
+
+
+def check_sample_interval(interval: float) -> float:
+    """Return a sample interval after checking it is a positive, finite number.
+
+    Raises:
+        DataError: It is zero, negative, NaN or infinite.
+    """
+    if not (np.isfinite(interval) and interval > 0):
+        raise DataError(f"sample interval must be a positive number, got {interval}")
+    return float(interval)
+
+
+def _check_options(
+    sample_unit: str, bodies: Sequence[str], sample_interval: float, noise: float
+) -> None:
+    """Refuse a unit, body kind, interval or noise level :func:`make_volume` cannot use.
+
+    Raises:
+        DataError: Naming the value.
+    """
     if sample_unit not in ("ms", "m"):
         raise DataError(f"sample unit {sample_unit!r} is not known: use 'ms' or 'm'")
     unknown = [kind for kind in bodies if kind not in BODY_KINDS]
     if unknown:
         raise DataError(f"salt body kind {unknown[0]!r} is not known: use one of {BODY_KINDS}")
-    return checked  # type: ignore[return-value]
+    check_sample_interval(sample_interval)
+    if not (np.isfinite(noise) and noise >= 0):
+        raise DataError(f"noise must be a number of at least 0, got {noise}")
 
 
 def _earth_model(

@@ -186,6 +186,7 @@ def write_mesh(
     *,
     name: str = "salt",
     z_unit: str = "ms",
+    overwrite: bool = False,
 ) -> Path:
     """Write salt-body meshes to one file.
 
@@ -197,13 +198,17 @@ def write_mesh(
             one mesh with a per-face ``body`` number). ``None`` picks it from the suffix.
         name: Base name of the bodies.
         z_unit: Unit of ``z`` noted in the file (``ms`` or ``m``).
+        overwrite: Replace an existing file at ``path`` (atomically).
 
     Returns:
         The path written.
 
     Raises:
         DataError: If the format is not known or cannot be told from the suffix.
+        OutputError: If ``path`` exists without ``overwrite`` or cannot be written.
     """
+    from seismic_salt.outputs import atomic_file, check_output
+
     path = Path(path)
     if fmt is None:
         by_suffix = {ext: key for key, (ext, _) in MESH_FORMATS.items()}
@@ -215,7 +220,9 @@ def write_mesh(
             )
     if fmt not in MESH_FORMATS:
         raise DataError(f"mesh format {fmt!r} is not known: use one of {list(MESH_FORMATS)}")
-    MESH_FORMATS[fmt][1](meshes, path, name, z_unit)
+    path = check_output(path, overwrite=overwrite)
+    with atomic_file(path) as tmp:
+        MESH_FORMATS[fmt][1](meshes, tmp, name, z_unit)
     return path
 
 

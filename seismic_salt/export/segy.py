@@ -20,6 +20,7 @@ def to_segy(
     *,
     template: str | Path | None = None,
     threshold: float | None = None,
+    overwrite: bool = False,
 ) -> Path:
     """Write salt probability (or a 0/1 salt mask) as SEG-Y with the template's headers.
 
@@ -33,11 +34,12 @@ def to_segy(
         salt_probability: Probability in [0, 1] on (inline, crossline, sample), numpy- or
             dask-backed, on the template's sample axis; or a store (its path, or the
             dataset ``xr.open_zarr`` gives), which must be complete.
-        path: Output SEG-Y file (replaced if present).
+        path: Output SEG-Y file; never the template nor a file of the store.
         template: SEG-Y file whose headers and geometry to copy; default: the source
             the store records (a store must be given for that).
         threshold: When given, write 1 where probability ≥ threshold and 0 elsewhere;
             otherwise write the probability itself (0..1).
+        overwrite: Replace an existing file at ``path`` (atomically).
 
     Returns:
         The path written.
@@ -45,7 +47,9 @@ def to_segy(
     Raises:
         DataError: If the dims are wrong, the threshold is outside (0, 1], the sample
             axis differs from the template's, or no template is given with a bare array.
-        StoreError: If a store is incomplete or records no source.
+        StoreError: If a store is incomplete, damaged or records no source.
+        OutputError: If ``path`` is the template or inside the store, exists without
+            ``overwrite``, or cannot be written.
         InputFileError: If the template or the output folder is missing.
 
     Example:
@@ -54,8 +58,10 @@ def to_segy(
         >>> to_segy(store.salt_probability, "p.sgy", template="volume.sgy")  # doctest: +SKIP
     """
     from seismic_salt.io.segy import to_segy as write_segy
+    from seismic_salt.outputs import check_output
 
-    probability, template = _probability_and_template(salt_probability, template)
+    probability, template, store = _probability_and_template(salt_probability, template)
+    path = check_output(path, {"template": template, "store": store}, overwrite=overwrite)
     check_probability(probability)
     if threshold is None:
         values = probability.fillna(0.0)
@@ -65,11 +71,15 @@ def to_segy(
         raise DataError(f"threshold {threshold} is outside (0, 1]: give e.g. 0.5")
     values = values.astype("float32").transpose(*DIMS)
     values.attrs = {}
-    return write_segy(values, path, template=template)
+    return write_segy(values, path, template=template, overwrite=overwrite)
 
 
-def _probability_and_template(source: Any, template: str | Path | None) -> tuple[Any, Any]:
-    """Return the probability array and the template: given, or the store's source.
+def _probability_and_template(
+    source: Any, template: str | Path | None
+) -> tuple[Any, Any, str | None]:
+    """Return the probability, the template (given, or the store's source) and the store.
+
+    The store is its path, or None for a bare array.
 
     Raises:
         DataError: If a bare array comes without a template.
@@ -86,8 +96,9 @@ def _probability_and_template(source: Any, template: str | Path | None) -> tuple
                 "a salt_probability array records no source SEG-Y: give template=volume.sgy, "
                 "or the store (its path or dataset) instead of the array"
             )
-        return source, template
+        return source, template, None
     if VARIABLE not in source:
         raise DataError(f"the dataset has no {VARIABLE} variable: is it a segment store?")
-    name = source.encoding.get("source", "the store")
-    return source[VARIABLE], template or source_template(source.attrs, name)
+    store = source.encoding.get("source")
+    template = template or source_template(source.attrs, store or "the store")
+    return source[VARIABLE], template, store

@@ -110,8 +110,13 @@ def top_base_surfaces(
     return {name: _surface(grid, grid.sample_value(index), name) for name, index in values.items()}
 
 
-def write_surfaces(surfaces: dict, directory: str | Path, fmt: str = "irap_binary") -> list[Path]:
+def write_surfaces(
+    surfaces: dict, directory: str | Path, fmt: str = "irap_binary", *, overwrite: bool = False
+) -> list[Path]:
     """Write surfaces as ``<directory>/<name><extension>`` with xtgeo.
+
+    Every file is checked before the first is written, and each is written atomically;
+    other files in ``directory`` are left alone.
 
     Args:
         surfaces: Name → ``xtgeo.RegularSurface``, as from :func:`top_base_surfaces`.
@@ -120,26 +125,30 @@ def write_surfaces(surfaces: dict, directory: str | Path, fmt: str = "irap_binar
             grid exactly), ``zmap`` (``.zmap``, ZMAP+ ASCII; the format has no rotation, so
             xtgeo resamples a rotated grid onto an unrotated one covering it) or ``xyz``
             (``.xyz``, one ``x y z`` line per defined node).
+        overwrite: Replace existing surface files of the same names.
 
     Returns:
         The paths written.
 
     Raises:
         DataError: If ``fmt`` is not known.
+        OutputError: If ``directory`` is a file, or a surface file exists without
+            ``overwrite`` or cannot be written.
     """
+    from seismic_salt.outputs import atomic_file, check_outputs, make_directory
+
     if fmt not in SURFACE_FORMATS:
         raise DataError(f"surface format {fmt!r} is not known: use one of {list(SURFACE_FORMATS)}")
     extension, writer = SURFACE_FORMATS[fmt]
-    directory = Path(directory)
-    directory.mkdir(parents=True, exist_ok=True)
-    written = []
+    directory = make_directory(directory)
+    files = {name: directory / f"{name}{extension}" for name in surfaces}
+    paths = check_outputs(files, overwrite=overwrite)
     for name, surface in surfaces.items():
-        path = directory / f"{name}{extension}"
-        with warnings.catch_warnings():  # sparse deeper intervals may have very few nodes
+        with warnings.catch_warnings(), atomic_file(paths[name]) as tmp:
+            # sparse deeper intervals may have very few nodes
             warnings.filterwarnings("ignore", message="Number of maps nodes", category=UserWarning)
-            writer(surface, path)
-        written.append(path)
-    return written
+            writer(surface, tmp)
+    return list(paths.values())
 
 
 def _default_block(data: xr.DataArray) -> int:

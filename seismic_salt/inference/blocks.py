@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from seismic_salt.errors import DataError
+from seismic_salt.errors import CheckpointError, DataError
 from seismic_salt.inference.model_ref import ModelRef, load_module
 from seismic_salt.inference.orientation import INLINE, Orientation, as_orientation
 from seismic_salt.inference.settings import Settings, resolve_device
@@ -51,6 +51,7 @@ def predict_block(
 
     Raises:
         DataError: If the block is not 3D or the predictor returns a wrong shape.
+        CheckpointError: If the predictor returns NaN or inf for a valid sample.
     """
     direction = as_orientation(orientation)
     block = np.asarray(block, dtype=np.float32)
@@ -63,7 +64,15 @@ def predict_block(
     filled = np.where(invalid, 0.0, scaling.apply(np.nan_to_num(block))).astype(np.float32)
     mask = direction.sections(np.broadcast_to(invalid, block.shape))
     stack = predict_sections(direction.sections(filled), predictor, splitter, invalid=mask)
-    return np.where(invalid, np.nan, direction.block(stack)).astype(np.float32)
+    probability = direction.block(stack)
+    broken = ~invalid & ~np.isfinite(probability)
+    if broken.any():
+        raise CheckpointError(
+            f"the model predicted NaN or inf for {int(broken.sum())} samples of finite "
+            "amplitudes: its weights hold NaN or inf, or it overflows at this precision; "
+            "nothing of this block was written"
+        )
+    return np.where(invalid, np.nan, probability).astype(np.float32)
 
 
 def make_predictor(model: ModelRef, settings: Settings) -> Callable[[np.ndarray], np.ndarray]:

@@ -11,6 +11,7 @@ Example:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
@@ -24,9 +25,15 @@ __all__ = [
     "ProcessExecutor",
     "ThreadExecutor",
     "check_executor_options",
+    "check_scheduler_address",
     "dask_client",
     "open_executor",
 ]
+
+SCHEDULER_ADDRESS = re.compile(
+    r"(?:(?:tcp|tls|ws|wss|ucx)://)?(?:\[[0-9A-Fa-f:.]+\]|[\w.-]+):\d{1,5}|inproc://\S+"
+)
+"""A ``dask.distributed`` scheduler address: ``[protocol://]host:port``."""
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -148,7 +155,7 @@ def dask_client(scheduler: str | None = None, workers: int | None = None) -> Ite
     if scheduler is not None:
         try:
             client = Client(scheduler, timeout="20s")
-        except (OSError, TimeoutError) as err:
+        except (OSError, TimeoutError, ValueError) as err:
             raise SeismicSaltError(
                 f"cannot reach the dask scheduler at {scheduler}: {err}; start one with "
                 "`dask scheduler`, or run without a scheduler"
@@ -173,12 +180,28 @@ def check_executor_options(
     """Refuse a run that names more than one place to run its tasks.
 
     Raises:
-        DataError: If more than one of the three is given.
+        DataError: If more than one of the three is given, or the address is malformed.
     """
     if sum(option is not None for option in (scheduler, workers, executor)) > 1:
         raise DataError(
             "pass one of a scheduler address, a number of workers or an executor, not several"
         )
+    if scheduler is not None:
+        check_scheduler_address(scheduler)
+
+
+def check_scheduler_address(address: str) -> str:
+    """Return a scheduler address after checking its form (nothing is contacted).
+
+    Raises:
+        DataError: It is not ``[protocol://]host:port`` (e.g. ``tcp://10.0.0.5:8786``).
+    """
+    if not isinstance(address, str) or not SCHEDULER_ADDRESS.fullmatch(address):
+        raise DataError(
+            f"scheduler address {address!r} is not [protocol://]host:port, e.g. "
+            "tcp://10.0.0.5:8786 (the address `dask scheduler` prints)"
+        )
+    return address
 
 
 @contextmanager

@@ -7,6 +7,7 @@ machine that plans it, so every block of a run uses the same arithmetic.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
@@ -18,10 +19,13 @@ from seismic_salt.tiling import TILE
 if TYPE_CHECKING:
     from seismic_salt.inference.model_ref import ModelRef
 
-__all__ = ["Settings", "resolve_device", "resolve_precision"]
+__all__ = ["Settings", "check_device", "resolve_device", "resolve_precision"]
 
 RESOLVED_PRECISIONS = ("fp32", "bf16")
 """The precisions ``"auto"`` resolves to."""
+
+DEVICE_PATTERN = re.compile(r"auto|cpu|mps|cuda(:\d+)?")
+"""The devices a run may name: ``auto``, ``cpu``, ``mps``, ``cuda`` or ``cuda:N``."""
 
 
 @dataclass(frozen=True)
@@ -67,6 +71,7 @@ class Settings:
                 raise DataError(f"{name} must be at least 1, got {getattr(self, name)}")
         if self.precision not in PRECISIONS:
             raise DataError(f"precision must be one of {PRECISIONS}, got {self.precision!r}")
+        check_device(self.device)
         object.__setattr__(self, "orientations", orientations)
 
     @property
@@ -86,13 +91,39 @@ class Settings:
         }
 
 
+def check_device(device: str) -> str:
+    """Return ``device`` after checking it is one a run may name (no torch needed).
+
+    Raises:
+        DataError: It is not ``auto``, ``cpu``, ``mps``, ``cuda`` or ``cuda:N``.
+    """
+    if not isinstance(device, str) or not DEVICE_PATTERN.fullmatch(device):
+        raise DataError(f"device {device!r} is not known: use auto, cpu, cuda, cuda:N or mps")
+    return device
+
+
 def resolve_device(device: str) -> str:
-    """Map ``"auto"`` to ``"cuda"`` when torch sees a GPU, else ``"cpu"``."""
-    if device != "auto":
-        return device
+    """Map ``"auto"`` to ``"cuda"`` when torch sees a GPU, else ``"cpu"``; check the others.
+
+    Raises:
+        DataError: The device is not known, or not available on this machine.
+    """
     import torch
 
-    return "cuda" if torch.cuda.is_available() else "cpu"
+    check_device(device)
+    if device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if device.startswith("cuda"):
+        count = torch.cuda.device_count() if torch.cuda.is_available() else 0
+        index = int(device.partition(":")[2] or 0)
+        if index >= count:
+            raise DataError(
+                f"device {device!r} was asked for, but torch sees {count} CUDA device(s) "
+                "here; use device='cpu' or 'auto'"
+            )
+    if device == "mps" and not torch.backends.mps.is_available():
+        raise DataError("device 'mps' was asked for, but torch sees no MPS device here")
+    return device
 
 
 def resolve_precision(settings: Settings, model: ModelRef, stored: str | None = None) -> Settings:

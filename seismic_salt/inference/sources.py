@@ -16,8 +16,26 @@ import numpy as np
 
 from seismic_salt.errors import DataError, InputFileError
 from seismic_salt.io.dims import AMPLITUDE, CROSSLINE, DIMS, INLINE, LIVE, SAMPLE
+from seismic_salt.io.fingerprint import FileIdentity, file_identity
+from seismic_salt.io.headers import CDP_X_BYTE, CDP_Y_BYTE, ILINE_BYTE, XLINE_BYTE
 
-__all__ = ["check_volume", "live_mask", "open_source", "source_identity"]
+__all__ = [
+    "DEFAULT_READING",
+    "check_volume",
+    "live_mask",
+    "open_source",
+    "reading_parameters",
+    "source_identity",
+]
+
+DEFAULT_READING = {
+    "iline": ILINE_BYTE,
+    "xline": XLINE_BYTE,
+    "cdp_x": CDP_X_BYTE,
+    "cdp_y": CDP_Y_BYTE,
+    "sample_unit": None,
+}
+"""``open_segy``'s reading parameters and their defaults (a store records all of them)."""
 
 # (resolved path, open options, chunks) -> ((mtime_ns, size), dataset)
 _SOURCES: dict[tuple[str, tuple, tuple], tuple[tuple[int, int], Any]] = {}
@@ -83,16 +101,34 @@ def live_mask(amplitude: Any) -> np.ndarray | None:
     return None
 
 
-def source_identity(source: Any, volume: Any) -> tuple[str, int]:
-    """Return ``(resolved path, size in bytes)`` of a run's source for its store.
+def source_identity(source: Any, volume: Any) -> tuple[str, int, FileIdentity | None]:
+    """Return ``(resolved path, size in bytes, file identity)`` of a run's source.
 
     A dataset or array gives its ``source_path`` attribute (``""`` without one) and,
-    unless that names a file, its size in memory.
+    unless that names a file, its size in memory and no file identity.
+
+    Raises:
+        InputFileError: The source file cannot be read.
     """
     if isinstance(source, str | os.PathLike):
         path: Path | None = Path(source).resolve()
     else:
         given = Path(str(getattr(source, "attrs", {}).get("source_path", "") or ""))
         path = given.resolve() if str(given) != "." else None
-    size = path.stat().st_size if path is not None and path.is_file() else int(volume.nbytes)
-    return (str(path) if path is not None else ""), int(size)
+    if path is None or not path.is_file():
+        return (str(path) if path is not None else ""), int(volume.nbytes), None
+    identity = file_identity(path)
+    return str(path), identity.size, identity
+
+
+def reading_parameters(source: Any, open_options: Iterable[tuple[str, Any]] = ()) -> dict:
+    """Return how a run reads its source: ``open_segy``'s header bytes and sample unit.
+
+    A SEG-Y path is read with :data:`DEFAULT_READING` updated by ``open_options``; a
+    dataset records the header bytes it was opened with (its ``iline_byte`` and
+    ``xline_byte`` attributes), when it has them.
+    """
+    if isinstance(source, str | os.PathLike):
+        return {**DEFAULT_READING, **dict(open_options)}
+    attrs = getattr(source, "attrs", {})
+    return {key: attrs[f"{key}_byte"] for key in ("iline", "xline") if f"{key}_byte" in attrs}

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from seismic_salt.errors import StoreError
 from seismic_salt.inference.blocks import BlockPredictor
 from seismic_salt.inference.orientation import CROSSLINE, INLINE, as_orientation
 from seismic_salt.inference.sources import check_volume, live_mask, open_source
@@ -56,8 +57,7 @@ def run_task(task: BlockTask) -> int:
 
     direction = as_orientation(task.orientation)
     settings = task.predict.settings
-    block_size = settings.crossline_block if direction is CROSSLINE else settings.block_size
-    chunks = direction.source_chunks(block_size)
+    chunks = direction.source_chunks(_block_size(direction, settings))
     volume = check_volume(open_source(task.source, task.open_options, chunks))
     part = volume.isel({direction.name: slice(task.start, task.stop)})
     with dask.config.set(scheduler="synchronous"):
@@ -79,29 +79,73 @@ def pending_tasks(
     source: Any,
     open_options: tuple[tuple[str, Any], ...],
     predict: BlockPredictor,
+    new: bool = False,
 ) -> list[list[BlockTask]]:
     """List the tasks a store still needs, in passes (the crossline scratch pass first).
 
+    A block marked written whose chunks are missing or do not decode is unmarked (and
+    the store marked incomplete) so it is written again
+    (:func:`~seismic_salt.store.integrity.damaged_blocks`). With ``new``, the store is
+    yet to be created and every block is listed.
+
     Raises:
-        StoreError: If ``output`` is not a seismic-salt store.
+        StoreError: If ``output`` is not a seismic-salt store, or holds a damaged block
+            it cannot rewrite.
     """
     from seismic_salt.store import zarr as store
+    from seismic_salt.store.integrity import damaged_blocks
 
-    def tasks(direction: Any, size: int, done: list[int]) -> list[BlockTask]:
-        ranges = store.block_ranges(volume.sizes[direction.name], size)
-        skip = set(done)
+    if new:
+        return _passes(output, volume, source, open_options, predict, set(), set())
+    settings = predict.settings
+    damaged = damaged_blocks(output)
+    if damaged and settings.crossline and store.is_complete(output):
+        raise StoreError(  # its crossline pass, which the block needs, is deleted
+            f"{output}: block {damaged[0]} is damaged, and a complete inline and crossline "
+            "store cannot rewrite one block; pass overwrite=True to segment it again"
+        )
+    if damaged:
+        store.unmark_blocks(output, damaged)
+    inline_done = set(store.done_blocks(output))
+    if store.is_complete(output) and len(inline_done) == _count(volume, INLINE, settings):
+        return []
+    crossline_done: set[int] = set()
+    if settings.crossline:
+        size = settings.crossline_block
+        broken = set(damaged_blocks(output, size))
+        crossline_done = set(store.done_crossline_blocks(output, size)) - broken
+    return _passes(output, volume, source, open_options, predict, inline_done, crossline_done)
+
+
+def _passes(
+    output: Path,
+    volume: Any,
+    source: Any,
+    open_options: tuple[tuple[str, Any], ...],
+    predict: BlockPredictor,
+    inline_done: set[int],
+    crossline_done: set[int],
+) -> list[list[BlockTask]]:
+    """The tasks of the blocks not done, one list per pass."""
+    from seismic_salt.store.layout import block_ranges
+
+    def tasks(direction: Any, done: set[int]) -> list[BlockTask]:
+        size = _block_size(direction, predict.settings)
+        ranges = block_ranges(volume.sizes[direction.name], size)
         return [
             BlockTask(predict, source, open_options, str(output), direction.name, a, b)
             for i, (a, b) in enumerate(ranges)
-            if i not in skip
+            if i not in done
         ]
 
-    if store.is_complete(output):
-        return []
-    settings = predict.settings
-    passes = []
-    if settings.crossline:
-        done = store.done_crossline_blocks(output, settings.crossline_block)
-        passes.append(tasks(CROSSLINE, settings.crossline_block, done))
-    passes.append(tasks(INLINE, settings.block_size, store.done_blocks(output)))
-    return passes
+    passes = [tasks(CROSSLINE, crossline_done)] if predict.settings.crossline else []
+    return [*passes, tasks(INLINE, inline_done)]
+
+
+def _block_size(direction: Any, settings: Any) -> int:
+    return settings.crossline_block if direction is CROSSLINE else settings.block_size
+
+
+def _count(volume: Any, direction: Any, settings: Any) -> int:
+    """Number of blocks of a volume along ``direction``."""
+    return -(-volume.sizes[direction.name] // _block_size(direction, settings))

@@ -1,29 +1,38 @@
 """The resumable front end: ``segment_to_zarr`` writes a store block by block.
 
-Recipe: validate, open the source, resolve the model and its precision, plan the store
-(create it, or check an existing one belongs to this run), list the blocks it still
-lacks (:func:`~seismic_salt.inference.tasks.pending_tasks`), run them on the chosen
-executor while the driver counts the finished ones, then mark the store complete.
+Recipe: validate, open the source, resolve the model, its device and precision, plan the
+store (a new one, or check an existing one belongs to this run and list the blocks it
+still lacks or holds damaged: :func:`~seismic_salt.inference.tasks.pending_tasks`),
+connect the chosen executor, only then create the store, run the blocks while the driver
+counts the finished ones, and mark the store complete. Every check that can fail runs
+before the store is created or changed, so a refused run leaves the output as it was.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from seismic_salt import __version__
-from seismic_salt.errors import StoreError
+from seismic_salt.errors import DataError, StoreError
 from seismic_salt.inference import tasks
 from seismic_salt.inference.blocks import BlockPredictor, check_scaling, fit_scaling
 from seismic_salt.inference.executors import Executor, check_executor_options, open_executor
 from seismic_salt.inference.model_ref import ModelRef, resolve_model
-from seismic_salt.inference.settings import Settings, resolve_precision
-from seismic_salt.inference.sources import check_volume, live_mask, open_source, source_identity
+from seismic_salt.inference.settings import Settings, resolve_device, resolve_precision
+from seismic_salt.inference.sources import (
+    check_volume,
+    live_mask,
+    open_source,
+    reading_parameters,
+    source_identity,
+)
 from seismic_salt.normalize import Normalisation
 from seismic_salt.progress import Progress
-from seismic_salt.store.schema import StoreAttrs
+from seismic_salt.store.schema import StoreAttrs, run_key_label
 
 __all__ = ["segment_to_zarr"]
 
@@ -44,7 +53,7 @@ def segment_to_zarr(
     scheduler: str | None = None,
     workers: int | None = None,
     executor: Executor | None = None,
-    resume: bool = True,
+    resume: bool | None = None,
     overwrite: bool = False,
     progress: bool | None = True,
     open_options: dict[str, Any] | None = None,
@@ -72,8 +81,10 @@ def segment_to_zarr(
         workers: Start a local cluster of this many single-threaded processes.
         executor: Run the blocks on this executor instead (see
             :mod:`seismic_salt.inference.executors`); default: this process.
-        resume: Finish an incomplete store made by the same run (default).
-        overwrite: Delete an existing store and start again.
+        resume: Finish an incomplete store made by the same run, rewriting any block
+            found damaged (None, the default: unless ``overwrite``).
+        overwrite: Replace an existing store (only a seismic-salt store) and start again;
+            the old one is kept until the new one is created.
         progress: Draw a bar of blocks done on stderr (terminal only); None: auto.
         open_options: Keyword arguments for ``open_segy`` (e.g. header byte positions).
 
@@ -81,10 +92,12 @@ def segment_to_zarr(
         The path of the store.
 
     Raises:
-        DataError: If a setting or the input is invalid, or more than one of
-            ``scheduler``, ``workers`` and ``executor`` is given.
+        DataError: If a setting or the input is invalid, the device is absent, or
+            options exclude each other (executors; ``resume`` and ``overwrite``).
         InputFileError: If the source or model file is missing.
-        StoreError: If the output exists and belongs to another run, or is not a store.
+        StoreError: If the output belongs to another run or source, or is no store
+            (:func:`seismic_salt.outputs.check_store_output`).
+        CheckpointError: If the model predicts NaN from finite amplitudes.
         SeismicSaltError: If the dask scheduler cannot be reached.
 
     Example:
@@ -114,10 +127,13 @@ class StoreRun:
         output: The store.
         passes: Tasks to run one pass after the other (the crossline pass first); none
             when the store is complete.
+        create: Creates the store (a new run), called once the executor is connected;
+            None when the store exists.
     """
 
     output: Path
     passes: list[list[tasks.BlockTask]]
+    create: Callable[[], None] | None = None
 
     def execute(
         self,
@@ -139,6 +155,8 @@ class StoreRun:
         with Progress(total, f"segment {self.output.name}", progress, "block") as bar:
             if total:
                 with open_executor(scheduler, workers, executor) as runner:
+                    if self.create is not None:
+                        self.create()
                     for batch in self.passes:
                         for _ in runner.run(tasks.run_task, batch):
                             bar.update()
@@ -153,24 +171,35 @@ def plan_run(
     settings: Settings,
     open_options: tuple[tuple[str, Any], ...] = (),
     normalisation: Normalisation | None = None,
-    resume: bool = True,
+    resume: bool | None = None,
     overwrite: bool = False,
 ) -> StoreRun:
-    """Open the source, resolve the model, create or check the store, list its tasks.
+    """Open the source, resolve the model, check the output, list the tasks to run.
 
+    Nothing is written here: a new store is created by :meth:`StoreRun.execute`.
     Args and errors as :func:`segment_to_zarr`.
     """
+    from seismic_salt.outputs import check_store_output
+
+    if resume and overwrite:
+        raise DataError("pass resume=True or overwrite=True, not both")
+    resume = not overwrite if resume is None else resume
+    resolve_device(settings.device)  # a device that is not there fails before any store
     volume = check_volume(open_source(source, open_options))
     ref = resolve_model(model)
-    stored = _stored_precision(output) if resume and not overwrite else None
-    settings = resolve_precision(settings, ref, stored)
-    attrs = _store_attrs(source, volume, ref, settings)
-    if output.exists() and not overwrite:
-        scaling = _resumed_scaling(output, attrs, resume)
-    else:
-        scaling = _new_store(output, volume, attrs, ref, settings, normalisation)
+    reads = {"source": source if isinstance(source, str | Path) else None, "model": ref.path}
+    resuming = check_store_output(output, reads, overwrite=overwrite, resume=resume)
+    settings = resolve_precision(settings, ref, _stored_precision(output) if resuming else None)
+    attrs = _store_attrs(source, volume, ref, settings, open_options)
+    if resuming:
+        predict = BlockPredictor(ref, settings, _resumed_scaling(output, attrs))
+        return StoreRun(output, tasks.pending_tasks(output, volume, source, open_options, predict))
+    scaling = normalisation or fit_scaling(volume, live_mask(volume), ref)
+    check_scaling(scaling, ref)
     predict = BlockPredictor(ref, settings, scaling)
-    return StoreRun(output, tasks.pending_tasks(output, volume, source, open_options, predict))
+    create = partial(_new_store, output, volume, replace(attrs, normalisation=scaling), settings)
+    passes = tasks.pending_tasks(output, volume, source, open_options, predict, new=True)
+    return StoreRun(output, passes, create)
 
 
 def _stored_precision(output: Path) -> str | None:
@@ -185,9 +214,15 @@ def _stored_precision(output: Path) -> str | None:
         return None
 
 
-def _store_attrs(source: Any, volume: Any, ref: ModelRef, settings: Settings) -> StoreAttrs:
+def _store_attrs(
+    source: Any,
+    volume: Any,
+    ref: ModelRef,
+    settings: Settings,
+    open_options: tuple[tuple[str, Any], ...],
+) -> StoreAttrs:
     """Return the attributes this run writes (its normalisation is added on creation)."""
-    path, size = source_identity(source, volume)
+    path, size, identity = source_identity(source, volume)
     return StoreAttrs(
         software_version=__version__,
         model_name=ref.name,
@@ -196,65 +231,44 @@ def _store_attrs(source: Any, volume: Any, ref: ModelRef, settings: Settings) ->
         source_size=size,
         parameters=settings.parameters(),
         block_size=settings.block_size,
+        source_mtime_ns=identity.mtime_ns if identity else 0,
+        source_digest=identity.digest if identity else "",
+        reading=reading_parameters(source, open_options),
     )
 
 
-def _new_store(
-    output: Path,
-    volume: Any,
-    attrs: StoreAttrs,
-    ref: ModelRef,
-    settings: Settings,
-    normalisation: Normalisation | None,
-) -> Normalisation:
-    """Create an empty store for this run and return the scaling it records.
+def _new_store(output: Path, volume: Any, attrs: StoreAttrs, settings: Settings) -> None:
+    """Create the empty store of a new run (replacing a store :func:`plan_run` allowed).
 
     Raises:
-        StoreError: If ``output`` is a foreign, non-empty directory.
-        DataError: If the volume has no live trace, or ``normalisation`` was fitted for
-            another kind than the model's.
+        StoreError: If the store cannot be written.
     """
-    from seismic_salt.store import zarr as store
+    from seismic_salt.store.create import create_store
 
-    if output.exists() and not store.is_store(output) and any(output.iterdir()):
-        raise StoreError(
-            f"output {output} exists and is not a seismic-salt store; refusing to delete it"
-        )
-    scaling = normalisation or fit_scaling(volume, live_mask(volume), ref)
-    check_scaling(scaling, ref)
-    store.create_store(
+    create_store(
         output,
         volume,
         block_size=settings.block_size,
-        attrs=replace(attrs, normalisation=scaling).to_attrs(),
+        attrs=attrs.to_attrs(),
         crossline_block=settings.crossline_block if settings.crossline else None,
+        overwrite=True,
     )
-    return scaling
 
 
-def _resumed_scaling(output: Path, attrs: StoreAttrs, resume: bool) -> Normalisation:
+def _resumed_scaling(output: Path, attrs: StoreAttrs) -> Normalisation:
     """Return the stored scaling of a store this run may finish.
 
     Raises:
-        StoreError: If resuming is not allowed, or the store is foreign or another run's.
+        StoreError: If the store was made by another run, or from another source.
     """
     from seismic_salt.store import zarr as store
 
-    if not resume:
-        raise StoreError(
-            f"output {output} already exists; pass overwrite=True to replace it or "
-            "resume=True to finish it"
-        )
-    if not store.is_store(output):
-        raise StoreError(
-            f"output {output} exists and is not a seismic-salt store; choose another path"
-        )
     existing = store.read_attrs(output)
     difference = attrs.run_difference(existing)
     if difference is not None:
         key, stored, mine = difference
         raise StoreError(
-            f"output {output} was written with another {key.replace('_', ' ')} "
+            f"output {output} was written with another {run_key_label(key)} "
             f"({stored!r}, this run: {mine!r}); pass overwrite=True to replace it or "
             "choose another output"
         )

@@ -91,7 +91,12 @@ class Layout:
 
 @dataclass(frozen=True)
 class _Reading:
-    """One interpretation of the binary header in one byte order."""
+    """One interpretation of the binary header in one byte order.
+
+    ``n_samples`` is the binary header's count (bytes 3221-3222, else the extended count
+    at 3269-3272) and ``trace_samples`` the first trace header's (bytes 115-116): the
+    binary count is the one segyio reads the file with, so it is the layout's.
+    """
 
     byte_order: str
     format_code: int
@@ -99,13 +104,15 @@ class _Reading:
     interval_us: int
     data_start: int
     has_order_constant: bool
+    trace_samples: int = 0
 
     def score(self, size: int) -> int:
         points = 10 if self.has_order_constant else 0
         points += 3 if self.format_code in FORMATS or self.format_code in UNSUPPORTED_FORMATS else 0
-        points += 1 if self.n_samples > 0 else 0
-        if self.format_code in FORMATS and self.n_samples > 0:
-            trace_bytes = TRACE_HEADER_BYTES + self.n_samples * FORMATS[self.format_code][1]
+        n_samples = self.n_samples or self.trace_samples
+        points += 1 if n_samples > 0 else 0
+        if self.format_code in FORMATS and n_samples > 0:
+            trace_bytes = TRACE_HEADER_BYTES + n_samples * FORMATS[self.format_code][1]
             data = size - self.data_start
             points += 2 if data > 0 and data % trace_bytes == 0 else 0
         return points
@@ -158,14 +165,14 @@ def _read_binary_header(head: bytes, fh, order: str) -> _Reading:
     interval = _field(head, _BIN_INTERVAL, order, "u2")
     n_ext = _field(head, _BIN_EXT_HEADERS, order, "i2")
     data_start = FILE_HEADER_BYTES + TEXT_HEADER_BYTES * max(n_ext, 0)
-    if n_samples == 0 or interval == 0:
-        fh.seek(data_start)
-        trace_header = fh.read(TRACE_HEADER_BYTES)
-        if len(trace_header) == TRACE_HEADER_BYTES:
-            n_samples = n_samples or _field(trace_header, _TR_SAMPLES, order, "u2")
-            interval = interval or _field(trace_header, _TR_INTERVAL, order, "u2")
+    trace_samples = 0
+    fh.seek(data_start)
+    trace_header = fh.read(TRACE_HEADER_BYTES)
+    if len(trace_header) == TRACE_HEADER_BYTES:
+        trace_samples = _field(trace_header, _TR_SAMPLES, order, "u2")
+        interval = interval or _field(trace_header, _TR_INTERVAL, order, "u2")
     constant = _field(head, _BIN_BYTE_ORDER, order, "u4") == BYTE_ORDER_CONSTANT
-    return _Reading(order, format_code, n_samples, interval, data_start, constant)
+    return _Reading(order, format_code, n_samples, interval, data_start, constant, trace_samples)
 
 
 def _check_format(path: Path, best: _Reading, readings: list[_Reading]) -> None:
@@ -180,6 +187,13 @@ def _check_format(path: Path, best: _Reading, readings: list[_Reading]) -> None:
         raise SegyError(
             f"{path} is not a SEG-Y file: its binary-header format code (bytes 3225-3226) "
             f"reads {codes}, and valid codes are {sorted(FORMATS)}"
+        )
+    if best.n_samples <= 0 and best.trace_samples > 0:
+        raise SegyError(
+            f"{path}: the binary header says 0 samples per trace (bytes 3221-3222) but the "
+            f"first trace header says {best.trace_samples} (bytes 115-116); segyio reads "
+            "traces by the binary header, so set its sample count (e.g. with segyio: "
+            f"f.bin[segyio.BinField.Samples] = {best.trace_samples})"
         )
     if best.n_samples <= 0:
         raise SegyError(

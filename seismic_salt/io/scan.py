@@ -9,7 +9,7 @@ it never reads trace samples. The result is what
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +20,8 @@ from seismic_salt.io.dims import DEPTH_UNIT, SAMPLE_UNITS, TIME_UNIT
 from seismic_salt.io.geometry import Geometry, build_geometry
 from seismic_salt.io.headers import CDP_X_BYTE, CDP_Y_BYTE, ILINE_BYTE, XLINE_BYTE
 from seismic_salt.io.layout import (
+    FORMATS,
+    TRACE_HEADER_BYTES,
     Layout,
     read_binary_field,
     read_header_fields,
@@ -131,14 +133,19 @@ def scan_segy(
     if sample_unit is not None and sample_unit not in SAMPLE_UNITS:
         raise SegyError(f"sample unit {sample_unit!r} is unknown; use one of {SAMPLE_UNITS}")
     layout = read_layout(path)
-    fields = read_header_fields(layout, sorted({iline, xline, OFFSET_BYTE, cdp_x, cdp_y,
-                                                COORD_SCALAR_BYTE}))  # fmt: skip
+    check_segyio_agrees(layout)
+    wanted = sorted({iline, xline, OFFSET_BYTE, cdp_x, cdp_y, COORD_SCALAR_BYTE})
+    fields = read_header_fields(layout, wanted)
     first = read_header_fields(layout, [DELAY_BYTE, TIME_SCALAR_BYTE], 0, 1)
     delay = _scaled_time(int(first[DELAY_BYTE][0]), int(first[TIME_SCALAR_BYTE][0]))
     measurement = read_binary_field(layout, MEASUREMENT_SYSTEM_BYTE)
-    geometry = build_geometry(
-        fields[iline], fields[xline], fields[OFFSET_BYTE], iline_byte=iline, xline_byte=xline
-    )
+    try:
+        geometry = build_geometry(
+            fields[iline], fields[xline], fields[OFFSET_BYTE], iline_byte=iline, xline_byte=xline
+        )
+    except GeometryError:
+        _refuse_wrong_sample_size(layout, iline, xline)
+        raise
     text = read_text_header(layout)
     unit = sample_unit or _sample_unit(text, measurement)
     interval = (layout.interval_us or DEFAULT_INTERVAL_US) / 1000.0
@@ -154,6 +161,60 @@ def scan_segy(
         iline_byte=iline,
         xline_byte=xline,
     )
+
+
+def check_segyio_agrees(layout: Layout) -> None:
+    """Refuse a file that segyio, which reads the samples, would read with other sizes.
+
+    The layout's sample count and trace count are the ones every reader uses; segyio
+    takes them from the binary header too, so they can only differ for a file whose
+    headers contradict each other.
+
+    Raises:
+        SegyError: segyio cannot open the file, or sees another number of samples or
+            traces.
+    """
+    with open_segyio(layout) as f:
+        theirs = (len(f.samples), f.tracecount)
+    mine = (layout.n_samples, layout.n_traces)
+    if theirs != mine:
+        raise SegyError(
+            f"{layout.path}: its headers disagree: the file size and binary header give "
+            f"{mine[0]} samples × {mine[1]} traces, but segyio reads {theirs[0]} × "
+            f"{theirs[1]}; fix the binary header's sample count (bytes 3221-3222)"
+        )
+
+
+def _refuse_wrong_sample_size(layout: Layout, iline: int, xline: int) -> None:
+    """After a geometry failure, say so when another sample size would give a geometry.
+
+    A format code of the wrong width (8-byte code 9 on 4-byte data, say) can still
+    divide the file into whole traces, but at the wrong stride, so the "trace headers"
+    read are samples: this tells that from bad header bytes.
+
+    Raises:
+        SegyError: The samples are probably of another width than the format code says.
+    """
+    width = layout.sample_bytes
+    data = layout.size - layout.data_start
+    for other in sorted({size for _, size in FORMATS.values()} - {width}):
+        trace_bytes = TRACE_HEADER_BYTES + layout.n_samples * other
+        if data % trace_bytes:
+            continue
+        code = min(c for c, (_, size) in FORMATS.items() if size == other)
+        guess = replace(layout, format_code=code, n_traces=data // trace_bytes)
+        fields = read_header_fields(guess, sorted({iline, xline, OFFSET_BYTE}))
+        try:
+            build_geometry(fields[iline], fields[xline], fields[OFFSET_BYTE])
+        except GeometryError:
+            continue
+        codes = " / ".join(str(c) for c, (_, size) in FORMATS.items() if size == other)
+        raise SegyError(
+            f"{layout.path}: format code {layout.format_code} ({layout.data_format}, "
+            f"{width}-byte samples, bytes 3225-3226) does not fit the file: its trace "
+            f"headers line up only for {other}-byte samples (format {codes}), so the "
+            "format code is probably wrong; fix it in the binary header"
+        )
 
 
 def apply_scalar(values: np.ndarray, scalars: np.ndarray | int) -> np.ndarray:

@@ -4,18 +4,18 @@ With a template, the template's textual, binary (format set to 5) and trace head
 copied and only the samples are replaced, matched by inline/crossline label; without
 one, headers are built from the coords, inline-sorted. The data are computed one block
 of inlines at a time, and the file is written under a temporary name in the target
-folder and renamed at the end, so a failed write never leaves a complete-looking file.
+folder and renamed at the end (:mod:`seismic_salt.outputs`), so a failed write never
+leaves a complete-looking file and never harms the file it was to replace.
 """
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import numpy as np
 import xarray as xr
 
-from seismic_salt.errors import DataError, InputFileError
+from seismic_salt.errors import DataError
 from seismic_salt.io.dims import CDP_X, CDP_Y, CROSSLINE, DIMS, INLINE, LIVE, SAMPLE, SAMPLE_UNITS
 from seismic_salt.io.headers import ILINE_BYTE, XLINE_BYTE
 from seismic_salt.io.layout import FILE_HEADER_BYTES, TEXT_HEADER_BYTES, TRACE_HEADER_BYTES
@@ -61,18 +61,20 @@ def to_segy(
     *,
     iline: int = ILINE_BYTE,
     xline: int = XLINE_BYTE,
+    overwrite: bool = False,
 ) -> Path:
     """Write a volume as SEG-Y (IEEE float samples).
 
     Args:
         data: ``[inline, crossline, sample]`` values (numpy or dask) with those coords;
             optional ``cdp_x``/``cdp_y`` and ``live`` coords on (inline, crossline).
-        path: The file to write (replaced if present).
+        path: The file to write; never the template.
         template: A SEG-Y file whose headers to copy. Its traces are matched to ``data``
             by inline/crossline label; traces missing from ``data`` get zeros, as do NaN
             samples. ``data``'s sample axis must equal the template's.
         iline: Trace-header byte of the template's inline numbers.
         xline: Trace-header byte of the template's crossline numbers.
+        overwrite: Replace an existing file at ``path`` (atomically).
 
     Returns:
         The path written.
@@ -81,26 +83,23 @@ def to_segy(
         DataError: ``data`` lacks the dims or coords, its sample axis is irregular or
             cannot be stored, or differs from the template's.
         InputFileError: The output folder or the template is missing.
+        OutputError: ``path`` is the template, exists without ``overwrite``, or cannot
+            be written.
         SegyError, GeometryError: The template is not a readable post-stack file.
 
     Example:
         >>> ds = open_segy("in.sgy")  # doctest: +SKIP
         >>> to_segy(ds.amplitude * 2, "out.sgy", template="in.sgy")  # doctest: +SKIP
     """
+    from seismic_salt.outputs import atomic_file, check_output
+
     data = _as_volume(data)
-    path = Path(path).expanduser().absolute()
-    if not path.parent.is_dir():
-        raise InputFileError(f"{path.parent}: no such folder to write {path.name} into")
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.partial")
-    try:
+    path = check_output(path, {"template": template}, overwrite=overwrite)
+    with atomic_file(path) as tmp:
         if template is None:
             _write_fresh(data, tmp)
         else:
             _write_from_template(data, tmp, Path(template), iline, xline)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
     return path
 
 
@@ -185,7 +184,7 @@ def _interval_field(samples: np.ndarray, fallback: float | None) -> int:
             raise DataError("the sample axis is irregular; SEG-Y needs a constant interval")
     else:
         interval = float(fallback or 1.0)
-    stored = round(interval * 1000)
+    stored = round(interval * 1000) if np.isfinite(interval) else 0
     if not 0 < stored <= 65535 or abs(stored - interval * 1000) > 1e-3:
         raise DataError(
             f"sample interval {interval} cannot be stored in SEG-Y's 2-byte field (µs or mm); "

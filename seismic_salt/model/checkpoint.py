@@ -95,6 +95,7 @@ def save_model(
 
     Raises:
         CheckpointError: The model has no ``.config``, or ``path`` ends in ``.json``.
+        OutputError: A file cannot be written (it is replaced atomically).
     """
     import torch
 
@@ -144,9 +145,10 @@ def _default_input(options: dict[str, Any]) -> dict[str, Any]:
 
 
 def _atomic_write(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
+    from seismic_salt.outputs import atomic_file
+
+    with atomic_file(path) as tmp:
+        tmp.write_bytes(data)
 
 
 def resolve_checkpoint(name_or_path: str | os.PathLike) -> Path:

@@ -32,6 +32,7 @@ __all__ = [
     "InputContract",
     "ModelConfig",
     "OutputContract",
+    "check_schema",
     "checkpoint_config",
     "read_config_json",
     "read_model_config",
@@ -154,18 +155,71 @@ def read_config_json(weights: Path) -> dict[str, Any]:
         raise CheckpointError(f"checkpoint config {path} is missing (written by save_model)")
     try:
         config = json.loads(path.read_text())
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as err:
         raise CheckpointError(f"checkpoint config {path} is not valid JSON: {err}") from err
-    need = ("format_version", "name", "options", "input", "weights")
-    missing = [k for k in need if not isinstance(config, dict) or k not in config]
-    if missing:
-        raise CheckpointError(f"checkpoint config {path} lacks {', '.join(missing)}")
+    check_schema(config, path)
     if config["format_version"] != FORMAT_VERSION:
         raise CheckpointError(
             f"checkpoint {weights} has format_version {config['format_version']!r}; this "
             f"seismic-salt reads version {FORMAT_VERSION}: upgrade seismic-salt"
         )
     return config
+
+
+SCHEMA: dict[str, tuple[tuple[type, ...], bool]] = {
+    "format_version": ((int,), True),
+    "name": ((str,), True),
+    "options": ((dict,), True),
+    "input": ((dict,), True),
+    "weights": ((dict,), True),
+    "weights.sha256": ((str,), True),
+    "input.channels": ((list,), False),
+    "input.tile_size": ((int,), False),
+    "input.pad_to": ((int,), False),
+    "input.depth_channel": ((str,), False),
+    "input.normalisation": ((dict, type(None)), False),
+    "output": ((dict,), False),
+    "output.threshold": ((int, float), False),
+    "output.min_salt_pixels": ((int,), False),
+    "provenance": ((dict,), False),
+}
+"""Key (dotted path) of a checkpoint's JSON -> (JSON types it may hold, required)."""
+
+_TYPE_NAMES = {dict: "an object", list: "a list", str: "a string", int: "an integer",
+               float: "a number", type(None): "null"}  # fmt: skip
+
+
+def check_schema(config: Any, path: Path) -> None:
+    """Check a checkpoint's JSON has every required key with a value of the right type.
+
+    Runs before anything else reads the JSON (and before any tensor is touched).
+
+    Raises:
+        CheckpointError: Naming the first key that is missing or of the wrong type.
+    """
+    if not isinstance(config, dict):
+        raise CheckpointError(f"checkpoint config {path} is not a JSON object")
+    missing = [key for key, (_, required) in SCHEMA.items() if required and "." not in key
+               and key not in config]  # fmt: skip
+    if missing:
+        raise CheckpointError(f"checkpoint config {path} lacks {', '.join(missing)}")
+    for key, (types, required) in SCHEMA.items():
+        parent, _, name = key.rpartition(".")
+        holder = config.get(parent) if parent else config
+        if not isinstance(holder, dict) or name not in holder:
+            if required and isinstance(holder, dict):
+                raise CheckpointError(f"checkpoint config {path} lacks '{key}'")
+            continue
+        value = holder[name]
+        if isinstance(value, bool) or not isinstance(value, types):
+            expected = " or ".join(_TYPE_NAMES[t] for t in types)
+            raise CheckpointError(
+                f"checkpoint config {path}: '{key}' must be {expected}, got "
+                f"{json.dumps(value)[:40]}"
+            )
+    channels = config["input"].get("channels", [])
+    if not all(isinstance(channel, str) for channel in channels):
+        raise CheckpointError(f"checkpoint config {path}: 'input.channels' must be strings")
 
 
 def read_model_config(weights: Path) -> ModelConfig:

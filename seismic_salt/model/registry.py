@@ -159,12 +159,36 @@ def model_options(name: str, **overrides: Any) -> dict[str, Any]:
 
 
 def _check_options(name: str, options: dict[str, Any], error: type[Exception] = ValueError) -> None:
+    """Refuse unknown options, and values of another type than the option's default.
+
+    Raises:
+        error: Naming the option.
+    """
     unknown = sorted(set(options) - set(BASE_OPTIONS))
     if unknown:
         raise error(
             f"unknown option(s) {', '.join(unknown)} for model {name!r}; "
             f"valid options: {', '.join(BASE_OPTIONS)}"
         )
+    for key, value in options.items():
+        if not _same_kind(value, BASE_OPTIONS[key]):
+            raise error(
+                f"option {key!r} of model {name!r} must be like {BASE_OPTIONS[key]!r}, "
+                f"got {value!r:.40}"
+            )
+
+
+def _same_kind(value: Any, default: Any) -> bool:
+    """Whether ``value`` has the JSON type of ``default`` (lists: of integers)."""
+    if isinstance(default, bool) or isinstance(value, bool):
+        return isinstance(value, bool) and isinstance(default, bool)
+    if isinstance(default, float):
+        return isinstance(value, int | float)
+    if isinstance(default, list | tuple):
+        return isinstance(value, list | tuple) and all(
+            isinstance(v, int) and not isinstance(v, bool) for v in value
+        )
+    return isinstance(value, type(default))
 
 
 def build_model(name: str, **options: Any) -> nn.Module:
@@ -194,7 +218,7 @@ def build_model(name: str, **options: Any) -> nn.Module:
     kwargs = dict(opts, decoder_channels=tuple(opts["decoder_channels"]))
     try:
         model = UNet(**kwargs)
-    except ValueError as err:
+    except (ValueError, TypeError, KeyError) as err:
         raise CheckpointError(f"cannot build model {name!r}: {err}") from err
     model.config = {"name": name, "options": opts, "input": input_contract(opts["pad_to"])}
     return model

@@ -20,12 +20,28 @@ from pathlib import Path
 from typing import Any
 
 from seismic_salt.errors import InputFileError, StoreError
+from seismic_salt.io.fingerprint import FileIdentity
 from seismic_salt.normalize import Normalisation
 
-__all__ = ["PROVENANCE", "RUN_KEYS", "StoreAttrs", "source_template"]
+__all__ = ["PROVENANCE", "RUN_KEYS", "StoreAttrs", "run_key_label", "source_template"]
 
-RUN_KEYS = ("source_path", "source_size", "model_sha256", "parameters")
+RUN_KEYS = (
+    "source_path",
+    "source_size",
+    "source_digest",
+    "source_mtime_ns",
+    "reading",
+    "model_sha256",
+    "parameters",
+)
 """Attributes a resumed run must share with the store (compared in this order)."""
+
+RUN_LABELS = {
+    "source_digest": "source contents (the file changed since the store was started)",
+    "source_mtime_ns": "source modification time (the file changed since the store was started)",
+    "reading": "reading parameters (header bytes)",
+}
+"""How a message names a run key (the others: the key with spaces)."""
 
 PROVENANCE = ("software_version", "model_name", "model_sha256", "source_path", "parameters")
 """Attributes that say where a store's probabilities came from (shown by ``info``)."""
@@ -44,7 +60,12 @@ class StoreAttrs:
         parameters: The settings that change the result (JSON text in the store).
         normalisation: The amplitude scaling the run used (JSON text in the store).
         block_size: Inlines per block and per chunk.
-        complete: True once every block is written.
+        complete: True once every block is written (only ``true`` itself counts).
+        source_mtime_ns: Modification time of the source file (0 when not a file).
+        source_digest: Digest of the source file's headers and some traces
+            (:mod:`seismic_salt.io.fingerprint`; ``""`` when not a file).
+        reading: How the source was read: ``open_segy``'s header bytes and sample unit
+            (JSON text in the store).
     """
 
     software_version: str
@@ -56,6 +77,9 @@ class StoreAttrs:
     normalisation: Normalisation | None = None
     block_size: int | None = None
     complete: bool = False
+    source_mtime_ns: int = 0
+    source_digest: str = ""
+    reading: Mapping[str, Any] = field(default_factory=dict)
 
     def to_attrs(self) -> dict[str, Any]:
         """Return the attributes as the store holds them (JSON text for the mappings)."""
@@ -65,6 +89,9 @@ class StoreAttrs:
             "model_sha256": self.model_sha256,
             "source_path": self.source_path,
             "source_size": int(self.source_size),
+            "source_mtime_ns": int(self.source_mtime_ns),
+            "source_digest": self.source_digest,
+            "reading": json.dumps(dict(self.reading), sort_keys=True),
             "parameters": json.dumps(dict(self.parameters), sort_keys=True),
         }
         if self.normalisation is not None:
@@ -79,32 +106,37 @@ class StoreAttrs:
         """Read the attributes of a store; missing ones take empty values.
 
         Raises:
-            StoreError: If ``parameters`` or ``normalisation`` is not the JSON written by
-                :meth:`to_attrs`.
+            StoreError: If an attribute is not of the type :meth:`to_attrs` writes
+                (``parameters``, ``reading`` or ``normalisation`` not that JSON).
         """
-        try:
-            parameters = json.loads(attrs.get("parameters") or "{}")
-        except (TypeError, ValueError) as err:
-            raise StoreError(f"the store's parameters are not JSON: {err}") from err
-        if not isinstance(parameters, dict):
-            raise StoreError(f"the store's parameters are not a JSON object: {parameters!r}")
+        if not isinstance(attrs, Mapping):
+            raise StoreError(f"the store's attributes are not a mapping: {attrs!r:.60}")
         text = attrs.get("normalisation")
         try:
             normalisation = None if text is None else Normalisation.from_json(text)
-        except ValueError as err:
+        except (ValueError, TypeError) as err:
             raise StoreError(f"the store's normalisation is unreadable: {err}") from err
-        block_size = attrs.get("block_size")
+        block_size = _integer(attrs, "block_size", None)
         return cls(
             software_version=str(attrs.get("software_version", "")),
             model_name=str(attrs.get("model_name", "")),
             model_sha256=str(attrs.get("model_sha256", "")),
             source_path=str(attrs.get("source_path", "") or ""),
-            source_size=int(attrs.get("source_size", 0) or 0),
-            parameters=parameters,
+            source_size=_integer(attrs, "source_size", 0) or 0,
+            source_mtime_ns=_integer(attrs, "source_mtime_ns", 0) or 0,
+            source_digest=str(attrs.get("source_digest", "") or ""),
+            reading=_json_object(attrs, "reading"),
+            parameters=_json_object(attrs, "parameters"),
             normalisation=normalisation,
-            block_size=None if block_size is None else int(block_size),
-            complete=bool(attrs.get("complete", False)),
+            block_size=block_size,
+            complete=attrs.get("complete", False) is True,
         )
+
+    def source_identity(self) -> FileIdentity | None:
+        """Return the recorded identity of the source file, or None when none is recorded."""
+        if not self.source_digest:
+            return None
+        return FileIdentity(self.source_size, self.source_mtime_ns, self.source_digest)
 
     def run_difference(self, stored: Mapping[str, Any]) -> tuple[str, Any, Any] | None:
         """Compare this run with a store's attributes on :data:`RUN_KEYS`.
@@ -118,6 +150,42 @@ class StoreAttrs:
             if stored.get(key) != mine[key]:
                 return key, stored.get(key), mine[key]
         return None
+
+
+def run_key_label(key: str) -> str:
+    """Return how a message names one of :data:`RUN_KEYS`."""
+    return RUN_LABELS.get(key, key.replace("_", " "))
+
+
+def _json_object(attrs: Mapping[str, Any], key: str) -> dict[str, Any]:
+    """Read an attribute holding a JSON object (missing: empty).
+
+    Raises:
+        StoreError: It is not JSON text of an object.
+    """
+    try:
+        value = json.loads(attrs.get(key) or "{}")
+    except (TypeError, ValueError) as err:
+        raise StoreError(f"the store's {key} are not JSON: {err}") from err
+    if not isinstance(value, dict):
+        raise StoreError(f"the store's {key} are not a JSON object: {value!r:.60}")
+    return value
+
+
+def _integer(attrs: Mapping[str, Any], key: str, default: int | None) -> int | None:
+    """Read an integer attribute.
+
+    Raises:
+        StoreError: It is not an integer.
+    """
+    value = attrs.get(key)
+    if value is None:
+        return default
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise StoreError(f"the store's {key} attribute is not an integer: {value!r:.60}")
+    return value
 
 
 def source_template(attrs: Mapping[str, Any], store: str | Path) -> Path:

@@ -1,44 +1,36 @@
 """The salt-probability store: a zarr group that a segmentation run fills block by block.
 
-Layout (zarr format 3, consolidated metadata):
-
-- ``salt_probability[inline, crossline, sample]``: ``uint8``, ``round(p * 254)``,
-  ``scale_factor = 1/254``, ``_FillValue = 255`` (also the zarr fill value, so blocks not
-  yet written read as NaN). Chunks are one block of inlines × all crosslines × all
-  samples, so each block's task writes its own chunks and needs no lock.
-- ``inline_done[inline]``: ``uint8`` marker, 1 once the inline's block is written;
-  chunked like the blocks, so each task marks only its own chunk. A block is written
-  first, then marked, so a marked block is always complete.
-- Coordinates of the source: ``inline``, ``crossline``, ``sample`` (with its units),
-  ``cdp_x``/``cdp_y`` and ``live`` on (inline, crossline) when the source has them.
-- Attributes: ``software_version``, ``model_name``, ``model_sha256``, ``source_path``,
-  ``source_size``, ``parameters`` (JSON text), ``normalisation`` (JSON text),
-  ``block_size`` and ``complete`` (true only once every block is written); described
-  once by :class:`seismic_salt.store.schema.StoreAttrs`.
+This module reads and writes a store's blocks, markers and attributes; a new store is
+made by :func:`~seismic_salt.store.create.create_store` (re-exported here), its layout
+(arrays, chunks, codes) is described in :mod:`seismic_salt.store.layout` and its
+attributes by :class:`seismic_salt.store.schema.StoreAttrs`.
 
 ``xr.open_zarr(path)`` decodes ``salt_probability`` to floats in [0, 1] with NaN where
 traces are dead or blocks are missing.
+
 """
 
 from __future__ import annotations
 
-import shutil
 import warnings
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from seismic_salt.errors import StoreError
-from seismic_salt.io.dims import DIMS
-
-VARIABLE = "salt_probability"
-MARKER = "inline_done"
-SCRATCH = "crossline_pass"
-SCRATCH_MARKER = "crossline_done"
-SCALE = 254
-FILL = 255
+from seismic_salt.store.create import create_store
+from seismic_salt.store.layout import (
+    FILL,
+    MARKER,
+    SCALE,
+    SCRATCH,
+    SCRATCH_MARKER,
+    VARIABLE,
+    block_ranges,
+    decode,
+    encode,
+)
 
 __all__ = [
     "FILL",
@@ -54,122 +46,51 @@ __all__ = [
     "is_complete",
     "is_store",
     "mark_complete",
+    "open_array",
     "open_complete",
+    "open_group",
     "open_store",
     "read_attrs",
     "read_block",
+    "unmark_blocks",
     "write_block",
     "write_crossline_block",
 ]
 
 
-def encode(probability: np.ndarray) -> np.ndarray:
-    """Quantise probabilities in [0, 1] to ``uint8`` (``round(p * 254)``, NaN → 255)."""
-    probability = np.asarray(probability, dtype=np.float32)
-    finite = np.isfinite(probability)
-    scaled = np.rint(np.clip(np.where(finite, probability, 0.0), 0.0, 1.0) * SCALE)
-    return np.where(finite, scaled, FILL).astype(np.uint8)
-
-
-def decode(codes: np.ndarray) -> np.ndarray:
-    """Invert :func:`encode` to ``float32`` probabilities (255 → NaN)."""
-    codes = np.asarray(codes)
-    return np.where(codes == FILL, np.nan, codes / np.float32(SCALE)).astype(np.float32)
-
-
-def block_ranges(n_inlines: int, block_size: int) -> list[tuple[int, int]]:
-    """Return ``[(start, stop), ...]`` inline positions of each block."""
-    return [(i, min(i + block_size, n_inlines)) for i in range(0, n_inlines, block_size)]
-
-
-def create_store(
-    path: str | Path,
-    coords: Any,
-    *,
-    block_size: int,
-    attrs: Mapping[str, Any],
-    crossline_block: int | None = None,
-) -> None:
-    """Create an empty store for a volume: metadata, coordinates and markers, no blocks.
-
-    Args:
-        path: Directory of the store; replaced if it exists.
-        coords: A dataset or data array whose ``inline``, ``crossline``, ``sample``
-            coordinates (and ``cdp_x``, ``cdp_y``, ``live`` if present) describe the volume.
-        block_size: Inlines per block (the chunk size along ``inline``).
-        attrs: Provenance attributes; ``complete`` is set to false.
-        crossline_block: When set, also create the scratch space of a crossline pass:
-            ``crossline_pass`` (probabilities, chunks ``block_size × crossline_block ×
-            sample``) and its marker ``crossline_done[crossline]``; both are deleted by
-            :func:`mark_complete`.
+def open_group(path: str | Path, mode: str = "r") -> Any:
+    """Open the zarr group of a store.
 
     Raises:
-        StoreError: If the store cannot be written.
+        StoreError: There is no group, or its metadata is damaged.
     """
-    import dask.array as da
-    import xarray as xr
-
-    path = Path(path)
-    shape = tuple(coords.sizes[d] for d in DIMS)
-    chunks = (block_size, shape[1], shape[2])
-    names = {VARIABLE: chunks}
-    markers = {MARKER: ("inline", block_size)}
-    if crossline_block:
-        names[SCRATCH] = (block_size, crossline_block, shape[2])
-        markers[SCRATCH_MARKER] = ("crossline", crossline_block)
-    data_vars: dict[str, Any] = {
-        name: (DIMS, da.zeros(shape, dtype=np.float32, chunks=c)) for name, c in names.items()
-    }
-    for name, (dim, size) in markers.items():
-        data_vars[name] = (dim, da.zeros(coords.sizes[dim], dtype=np.uint8, chunks=size))
-    ds = xr.Dataset(data_vars, coords=_coords(coords), attrs=dict(attrs))
-    ds.attrs.update(block_size=int(block_size), complete=False)
-    ds[VARIABLE].attrs.update(long_name="salt probability", units="1", valid_range=[0.0, 1.0])
-    encoding: dict[str, Any] = {
-        name: {
-            "dtype": "uint8",
-            "scale_factor": 1.0 / SCALE,
-            "_FillValue": FILL,
-            "fill_value": FILL,
-            "chunks": c,
-        }
-        for name, c in names.items()
-    }
-    for name, (_, size) in markers.items():
-        encoding[name] = {"chunks": (size,), "_FillValue": None, "fill_value": 0}
-    if path.exists():
-        shutil.rmtree(path)
-    try:
-        with warnings.catch_warnings():
-            warnings.filterwarnings("ignore", message=".*[Cc]onsolidated metadata.*")
-            ds.to_zarr(path, mode="w", compute=False, encoding=encoding, consolidated=True)
-    except OSError as err:
-        raise StoreError(f"cannot write the output store {path}: {err}") from err
-
-
-def _coords(source: Any) -> dict[str, Any]:
-    """Pick the coordinates a store keeps from a source dataset or array."""
-    keep = {}
-    for name in (*DIMS, "cdp_x", "cdp_y", "live"):
-        if name in source.coords:
-            coord = source.coords[name]
-            keep[name] = (coord.dims, np.asarray(coord.values), dict(coord.attrs))
-        elif name in DIMS:
-            keep[name] = (name, np.arange(source.sizes[name]))
-        elif hasattr(source, "data_vars") and name in source.data_vars:
-            var = source[name]
-            keep[name] = (var.dims, np.asarray(var.values), dict(var.attrs))
-    return keep
-
-
-def _group(path: str | Path, mode: str = "r"):
     import zarr
 
     try:
         return zarr.open_group(str(path), mode=mode)
-    except (FileNotFoundError, ValueError, KeyError) as err:
+    except Exception as err:  # any metadata: zarr raises many types for broken JSON
         raise StoreError(
-            f"{path} is not a salt-probability store (no zarr group there): {err}"
+            f"{path} is not a readable salt-probability store (no zarr group there, or "
+            f"its zarr.json is damaged): {_reason(err)}"
+        ) from err
+
+
+def _reason(err: BaseException) -> str:
+    return f"{type(err).__name__}: {' '.join(str(err).split())[:120]}"
+
+
+def open_array(group: Any, name: str, path: str | Path) -> Any:
+    """Return the array ``name`` of a store's group, writing every chunk it is given.
+
+    Raises:
+        StoreError: The store has no such array or its metadata is damaged.
+    """
+    try:
+        return group[name].with_config({"write_empty_chunks": True})
+    except Exception as err:  # a missing or damaged zarr.json of the array
+        raise StoreError(
+            f"{path} has no readable {name} array ({_reason(err)}): the store is damaged; "
+            "pass overwrite=True to segment it again"
         ) from err
 
 
@@ -181,7 +102,7 @@ def read_attrs(path: str | Path) -> dict[str, Any]:
     """
     if not Path(path).exists():
         raise StoreError(f"no store at {path}")
-    return dict(_group(path).attrs)
+    return dict(open_group(path).attrs)
 
 
 def write_block(
@@ -198,17 +119,29 @@ def write_block(
     Raises:
         StoreError: If the store is missing or the block does not fit it.
     """
-    group = _group(path, "r+")
-    array = group[name]
+    group = open_group(path, "r+")
+    array = open_array(group, name, path)
     stop = start + probability.shape[0]
     if probability.shape[1:] != array.shape[1:] or stop > array.shape[0]:
         raise StoreError(
             f"block of shape {probability.shape} at inline position {start} does not fit "
             f"the store's {name} of shape {array.shape}"
         )
-    array[start:stop] = encode(probability)
+    _write(path, array, (slice(start, stop),), encode(probability))
     if name == VARIABLE:
-        group[MARKER][start:stop] = 1
+        _write(path, open_array(group, MARKER, path), (slice(start, stop),), 1)
+
+
+def _write(path: str | Path, array: Any, region: tuple[slice, ...], values: Any) -> None:
+    """Write a region of a store's array.
+
+    Raises:
+        StoreError: The store cannot be written (permissions, disk full).
+    """
+    try:
+        array[region] = values
+    except OSError as err:
+        raise StoreError(f"cannot write the store {path}: {err.strerror or err}") from err
 
 
 def write_crossline_block(path: str | Path, start: int, probability: np.ndarray) -> None:
@@ -217,56 +150,92 @@ def write_crossline_block(path: str | Path, start: int, probability: np.ndarray)
     Raises:
         StoreError: If the store has no crossline scratch space or the block does not fit.
     """
-    group = _group(path, "r+")
+    group = open_group(path, "r+")
     if SCRATCH not in group:
         raise StoreError(f"{path} has no crossline pass: it was created for inline sections only")
-    array = group[SCRATCH]
+    array = open_array(group, SCRATCH, path)
     stop = start + probability.shape[1]
     if probability.shape[0::2] != array.shape[0::2] or stop > array.shape[1]:
         raise StoreError(
             f"crossline block of shape {probability.shape} at position {start} does not fit "
             f"the store's {SCRATCH} of shape {array.shape}"
         )
-    array[:, start:stop] = encode(probability)
-    group[SCRATCH_MARKER][start:stop] = 1
+    _write(path, array, (slice(None), slice(start, stop)), encode(probability))
+    _write(path, open_array(group, SCRATCH_MARKER, path), (slice(start, stop),), 1)
 
 
 def done_crossline_blocks(path: str | Path, block_size: int) -> list[int]:
     """Return the indices of the crossline pass blocks already written (none if no pass)."""
-    group = _group(path)
+    group = open_group(path)
     if SCRATCH_MARKER not in group:
         return []
-    marks = np.asarray(group[SCRATCH_MARKER][:])
-    ranges = block_ranges(len(marks), block_size)
-    return [i for i, (a, b) in enumerate(ranges) if np.all(marks[a:b] == 1)]
+    return _marked(open_array(group, SCRATCH_MARKER, path), block_size)
 
 
 def read_block(path: str | Path, start: int, stop: int, name: str = VARIABLE) -> np.ndarray:
-    """Read inlines ``start:stop`` of a probability variable as ``float32`` (NaN fill)."""
-    return decode(_group(path)[name][start:stop])
+    """Read inlines ``start:stop`` of a probability variable as ``float32`` (NaN fill).
+
+    Raises:
+        StoreError: The store is missing, or its chunks there cannot be decoded.
+    """
+    array = open_array(open_group(path), name, path)
+    try:
+        codes = array[start:stop]
+    except Exception as err:  # any codec error of damaged chunk bytes
+        raise StoreError(
+            f"{path}: inline positions {start}-{stop - 1} of {name} cannot be read "
+            f"({_reason(err)}); rerun the segmentation on the store to rewrite them"
+        ) from err
+    return decode(codes)
 
 
 def done_blocks(path: str | Path) -> list[int]:
-    """Return the indices of the blocks already written.
+    """Return the indices of the blocks marked written (see :mod:`.integrity`).
 
     Raises:
         StoreError: If ``path`` is not a store written by seismic-salt.
     """
-    group = _group(path)
-    if MARKER not in group or "block_size" not in group.attrs:
+    group = open_group(path)
+    block_size = group.attrs.get("block_size")
+    if MARKER not in group or not isinstance(block_size, int) or block_size < 1:
         raise StoreError(f"{path} is not a seismic-salt salt-probability store")
-    marks = np.asarray(group[MARKER][:])
-    ranges = block_ranges(len(marks), int(group.attrs["block_size"]))
-    return [i for i, (a, b) in enumerate(ranges) if np.all(marks[a:b] == 1)]
+    return _marked(open_array(group, MARKER, path), block_size)
+
+
+def _marked(marker: Any, block_size: int) -> list[int]:
+    """Blocks whose marker reads 1 everywhere; one whose marker is unreadable is not."""
+    done = []
+    for i, (a, b) in enumerate(block_ranges(marker.shape[0], block_size)):
+        try:
+            marks = np.asarray(marker[a:b])
+        except Exception:  # a damaged marker chunk: the block counts as not written
+            continue
+        if np.all(marks == 1):
+            done.append(i)
+    return done
+
+
+def unmark_blocks(path: str | Path, blocks: list[int]) -> None:
+    """Mark blocks as not written (damaged ones, to be rewritten) and the store incomplete.
+
+    Raises:
+        StoreError: If the store cannot be written.
+    """
+    group = open_group(path, "r+")
+    marker = open_array(group, MARKER, path)
+    ranges = block_ranges(marker.shape[0], int(group.attrs["block_size"]))
+    for i in blocks:
+        _write(path, marker, (slice(*ranges[i]),), 0)
+    _set_complete(path, group, False)
 
 
 def is_complete(path: str | Path) -> bool:
-    """Return whether every block of the store is written (its ``complete`` attr).
+    """Return whether the store says every block is written (``complete`` is true).
 
     Raises:
         StoreError: If ``path`` is not a store.
     """
-    return bool(read_attrs(path).get("complete", False))
+    return read_attrs(path).get("complete", False) is True
 
 
 def mark_complete(path: str | Path, drop: tuple[str, ...] = (SCRATCH, SCRATCH_MARKER)) -> None:
@@ -275,52 +244,65 @@ def mark_complete(path: str | Path, drop: tuple[str, ...] = (SCRATCH, SCRATCH_MA
     Raises:
         StoreError: If the store is missing.
     """
-    import zarr
-
-    group = _group(path, "r+")
+    group = open_group(path, "r+")
     for name in drop:
         if name in group:
             del group[name]
-    group.attrs["complete"] = True
+    _set_complete(path, group, True)
+
+
+def _set_complete(path: str | Path, group: Any, complete: bool) -> None:
+    """Set the ``complete`` attribute and consolidate the metadata again."""
+    import zarr
+
+    group.attrs["complete"] = complete
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*[Cc]onsolidated metadata.*")
         zarr.consolidate_metadata(str(path))
 
 
 def is_store(path: str | Path) -> bool:
-    """Return whether ``path`` is a store written by a seismic-salt segmentation run."""
+    """Return whether ``path`` is a store written by a seismic-salt segmentation run.
+
+    A directory whose root metadata is unreadable is not (it could be anything).
+    """
     if not (Path(path) / "zarr.json").is_file():
         return False
-    return "model_sha256" in read_attrs(path)
+    try:
+        return "model_sha256" in read_attrs(path)
+    except StoreError:
+        return False
 
 
 def open_store(path: str | Path) -> Any:
     """Open a store as an ``xr.Dataset`` (lazy; probabilities as floats, NaN fill).
 
     Raises:
-        StoreError: If ``path`` is not a store.
+        StoreError: If ``path`` is not a readable store.
     """
     import xarray as xr
 
     read_attrs(path)
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=".*[Cc]onsolidated metadata.*")
-        return xr.open_zarr(str(path))
+    try:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=".*[Cc]onsolidated metadata.*")
+            return xr.open_zarr(str(path))
+    except Exception as err:  # damaged metadata: xarray and zarr raise many types
+        raise StoreError(f"{path} is not a readable zarr store: {_reason(err)}") from err
 
 
 def open_complete(path: str | Path) -> Any:
-    """Open a store whose every block is written, as :func:`open_store` does.
+    """Open a complete, intact store, as :func:`open_store` does.
+
+    Every block must be marked written and have all its chunks, each of which decodes
+    (:func:`seismic_salt.store.integrity.check_store`).
 
     Raises:
-        StoreError: If ``path`` is not a store, has no ``salt_probability`` or is
-            incomplete (an interrupted run that was not resumed).
+        StoreError: If ``path`` is not a store, has no ``salt_probability``, is
+            incomplete (an interrupted run that was not resumed) or damaged (the
+            message names the block).
     """
-    dataset = open_store(path)
-    if VARIABLE not in dataset:
-        raise StoreError(f"{path} has no {VARIABLE} variable: is it a segment store?")
-    if dataset.attrs.get("complete") is False:
-        raise StoreError(
-            f"{path} is incomplete (some inline blocks are not written): rerun the "
-            "segmentation on it to finish it before exporting"
-        )
-    return dataset
+    from seismic_salt.store.integrity import check_store
+
+    check_store(path, decode=True, complete=True)
+    return open_store(path)

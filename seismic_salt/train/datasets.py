@@ -102,17 +102,44 @@ def read_png(path: Path) -> np.ndarray:
 
 
 def read_depths(path: Path | None) -> dict[str, float]:
-    """Read Kaggle's ``depths.csv`` (``id,z``) into a dict; empty when ``path`` is None."""
+    """Read Kaggle's ``depths.csv`` (``id,z``) into a dict; empty when ``path`` is None.
+
+    Raises:
+        InputFileError: The file is missing.
+        DataError: It is not a text CSV with columns ``id,z``, or a depth is not a number
+            (the message gives the line).
+    """
     if path is None:
         return {}
     path = Path(path)
     if not path.is_file():
         raise InputFileError(f"depths file not found: {path}")
-    with path.open(newline="") as handle:
-        reader = csv.DictReader(handle)
-        if reader.fieldnames is None or not {"id", "z"} <= set(reader.fieldnames):
-            raise DataError(f"{path}: expected a CSV with columns 'id,z'")
-        return {row["id"]: float(row["z"]) for row in reader}
+    depths = {}
+    try:
+        with path.open(newline="", encoding="utf-8") as handle:
+            reader = csv.DictReader(handle)
+            if reader.fieldnames is None or not {"id", "z"} <= set(reader.fieldnames):
+                raise DataError(f"{path}: expected a CSV with columns 'id,z'")
+            for row in reader:
+                depths[row["id"]] = _depth(row.get("z"), path, reader.line_num)
+    except (UnicodeDecodeError, csv.Error) as err:
+        raise DataError(f"{path} is not a readable CSV text file: {err}") from err
+    return depths
+
+
+def _depth(text: str | None, path: Path, line: int) -> float:
+    """One depth of ``depths.csv`` as a finite number.
+
+    Raises:
+        DataError: It is missing or not a finite number.
+    """
+    try:
+        value = float(text)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        value = float("nan")
+    if not np.isfinite(value):
+        raise DataError(f"{path}, line {line}: depth z {text!r} is not a number")
+    return value
 
 
 def load_images(images_dir: Path, depths: dict[str, float] | None = None) -> TileSet:
@@ -128,7 +155,7 @@ def load_images(images_dir: Path, depths: dict[str, float] | None = None) -> Til
     paths = sorted(images_dir.glob("*.png"))
     if not paths:
         raise InputFileError(f"no PNG tiles in {images_dir}")
-    grey = np.stack([_checked_tile(read_png(p), p) for p in paths])
+    grey = np.stack([_checked_grey(_checked_tile(read_png(p), p), p) for p in paths])
     ids = np.array([p.stem for p in paths])
     depths = depths or {}
     depth = np.array([depths.get(i, np.nan) for i in ids], dtype=np.float32)
@@ -169,6 +196,22 @@ def _checked_tile(array: np.ndarray, path: Path) -> np.ndarray:
     if array.shape != (TILE, TILE):
         raise DataError(f"{path}: tile is {array.shape}, expected ({TILE}, {TILE})")
     return array
+
+
+def _checked_grey(array: np.ndarray, path: Path) -> np.ndarray:
+    """An image tile's grey values, refused outside the 8-bit range TGS tiles use.
+
+    Raises:
+        DataError: A value is outside 0..255 (a 16-bit or float image).
+    """
+    if array.dtype == np.uint8:
+        return array
+    if array.dtype.kind not in "biu" or array.min() < 0 or array.max() > 255:
+        raise DataError(
+            f"{path}: grey values of type {array.dtype} reach {array.min()}..{array.max()}, "
+            "but tiles are 8-bit (0..255); save the image as 8-bit greyscale"
+        )
+    return array.astype(np.uint8)
 
 
 def coverage_class(mask: np.ndarray, n_classes: int = 11) -> np.ndarray:

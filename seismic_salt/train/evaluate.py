@@ -8,7 +8,6 @@ during training.
 from __future__ import annotations
 
 import csv
-import os
 from pathlib import Path
 from typing import Any
 
@@ -135,28 +134,44 @@ def write_submission(
     depths: Path | None = None,
     tta: bool = True,
     device: str = "cpu",
+    overwrite: bool = False,
 ) -> int:
     """Write a Kaggle submission CSV (``id,rle_mask``, one row per PNG).
 
     ``depths`` is checked (Kaggle ships it beside the images) but does not enter the
     model: its depth channels are a ramp within each tile (see docs/model.md).
 
+    Args:
+        images_dir: The PNG tiles.
+        output: The CSV to write (atomically; never an input).
+        model: Bundled name or checkpoint path.
+        depths: Kaggle's ``depths.csv``, checked when given.
+        tta: Average with horizontally flipped predictions.
+        device: Torch device.
+        overwrite: Replace an existing ``output``.
+
     Returns:
         The number of rows written.
+
+    Raises:
+        OutputError: ``output`` is an input or a directory, exists without
+            ``overwrite``, or cannot be written.
+        DataError, InputFileError: The tiles or ``depths`` are unreadable.
+        CheckpointError: The model cannot be loaded.
     """
     from seismic_salt.model.checkpoint import load_model
+    from seismic_salt.outputs import atomic_file, check_output
     from seismic_salt.train.metrics import rle_encode
 
+    reads = {"images": images_dir, "depths": depths}
+    output = check_output(output, reads, overwrite=overwrite)
     read_depths(depths)
     loaded = load_model(model, device=device)
     tiles = load_images(Path(images_dir))
     masks = predict_masks(loaded, tiles, tta=tta, device=device)
-    output = Path(output)
-    tmp = output.with_name(output.name + ".tmp")
-    with tmp.open("w", newline="") as handle:
+    with atomic_file(output) as tmp, tmp.open("w", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(["id", "rle_mask"])
         for tile_id, mask in zip(tiles.ids, masks, strict=True):
             writer.writerow([tile_id, rle_encode(mask)])
-    os.replace(tmp, output)
     return len(tiles)

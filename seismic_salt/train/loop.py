@@ -86,6 +86,7 @@ def train(
     config: TrainConfig | None = None,
     *,
     resume: Path | None = None,
+    overwrite: bool = False,
     overrides: dict[str, Any] | None = None,
     progress: bool = True,
     log: Callable[[str], None] = print,
@@ -99,6 +100,8 @@ def train(
             log to ``<output>.log.csv``.
         config: Run settings; ignored when resuming (the state's own are used).
         resume: A training state written by an earlier run to continue from.
+        overwrite: Start afresh over the model, state and log an earlier run left at
+            ``output`` (a resumed run continues over them anyway).
         overrides: Settings given for the resumed run (``recipe.lr`` style names for the
             recipe). Values equal to the saved ones are accepted; only ``device``,
             ``precision``, ``checkpoint_every`` and ``epochs`` (to extend a finished run)
@@ -112,10 +115,22 @@ def train(
     Raises:
         DataError: Bad data or settings.
         CheckpointError: The state to resume from is unreadable or does not fit.
+        OutputError: ``output`` is one of the run's inputs, or a model is there and
+            neither ``resume`` nor ``overwrite`` was given.
     """
+    from seismic_salt.outputs import check_output
+
     output = Path(output)
     output.parent.mkdir(parents=True, exist_ok=True)
     config = resolve_config(config, resume, overrides)
+    reads = {
+        "data": data if isinstance(data, str | Path) else None,
+        "initial model": config.init_model,
+        "encoder weights": config.encoder_weights,
+        "section": config.sections,
+        "training state": resume,
+    }
+    check_output(output, reads, overwrite=overwrite or resume is not None)
     tiles = prepare_tiles(data, config, log)
     run = build_run(config, output, tiles.train, resume, log)
     log(

@@ -55,3 +55,28 @@ def sigmoid():
 @pytest.fixture
 def echo_model():
     return AmplitudeLogit()
+
+
+@pytest.fixture
+def interrupted(monkeypatch):
+    """``interrupted(volume, path, model, **options)``: segment until the second block
+    starts, as if interrupted there (Ctrl-C)."""
+    from seismic_salt.inference import segment_to_zarr, tasks
+
+    def interrupt(volume, path, model, **options):
+        calls = []
+        real = tasks.run_task
+
+        def crash_after_first(job):
+            if calls:
+                raise KeyboardInterrupt
+            calls.append(job)
+            return real(job)
+
+        monkeypatch.setattr(tasks, "run_task", crash_after_first)
+        options.setdefault("block_size", 2)
+        with pytest.raises(KeyboardInterrupt):
+            segment_to_zarr(volume, path, model, device="cpu", progress=False, **options)
+        monkeypatch.setattr(tasks, "run_task", real)
+
+    return interrupt

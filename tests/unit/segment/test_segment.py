@@ -152,7 +152,7 @@ def test_a_rewritten_segy_is_opened_again(tmp_path, make_volume):
     assert list(open_source(path).inline.values) == [100, 101]
     stat = path.stat()
     moved = make_volume(2, 5, 6).assign_coords(inline=[300, 301])
-    to_segy(moved, path)  # same size, other geometry
+    to_segy(moved, path, overwrite=True)  # same size, other geometry
     assert path.stat().st_size == stat.st_size
     os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))
     assert list(open_source(path).inline.values) == [300, 301]

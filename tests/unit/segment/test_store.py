@@ -5,7 +5,7 @@ import pytest
 import xarray as xr
 
 from seismic_salt.errors import StoreError
-from seismic_salt.inference import segment, segment_to_zarr, tasks
+from seismic_salt.inference import segment, segment_to_zarr
 from seismic_salt.store import zarr as store
 
 
@@ -41,27 +41,10 @@ def test_store_opens_as_floats_with_coords_and_provenance(tmp_path, volume, echo
     assert store.done_blocks(path) == [0, 1, 2] and store.is_complete(path)
 
 
-def interrupted_run(volume, path, model, monkeypatch, **options):
-    """Run until the second block starts, as if interrupted there (Ctrl-C)."""
-    calls = []
-    real = tasks.run_task
-
-    def crash_after_first(job):
-        if calls:
-            raise KeyboardInterrupt
-        calls.append(job)
-        return real(job)
-
-    monkeypatch.setattr(tasks, "run_task", crash_after_first)
-    with pytest.raises(KeyboardInterrupt):
-        run(volume, path, model, **options)
-    monkeypatch.setattr(tasks, "run_task", real)
-
-
-def test_interrupted_run_resumes_to_the_same_cube(tmp_path, volume, echo_model, monkeypatch):
+def test_interrupted_run_resumes_to_the_same_cube(tmp_path, volume, echo_model, interrupted):
     reference = run(volume, tmp_path / "ref.zarr", echo_model)
     path = tmp_path / "salt.zarr"
-    interrupted_run(volume, path, echo_model, monkeypatch)
+    interrupted(volume, path, echo_model)
     assert not store.is_complete(path) and store.done_blocks(path) == [0]
     assert np.isnan(xr.open_zarr(path)["salt_probability"].values[2:]).all()
     run(volume, path, echo_model)
@@ -134,7 +117,7 @@ def test_resume_with_auto_precision_keeps_the_stored_one(tmp_path, volume, echo_
 
 
 def test_a_store_of_an_in_memory_module_resumes_with_its_saved_checkpoint(
-    tmp_path, volume, monkeypatch
+    tmp_path, volume, interrupted
 ):
     import torch
 
@@ -144,7 +127,7 @@ def test_a_store_of_an_in_memory_module_resumes_with_its_saved_checkpoint(
     torch.manual_seed(0)
     module = build_model("hyper_resnet34_fast").eval()
     path = tmp_path / "salt.zarr"
-    interrupted_run(volume, path, module, monkeypatch, precision="fp32")
+    interrupted(volume, path, module, precision="fp32")
     assert store.done_blocks(path) == [0]
     checkpoint = save_model(module, tmp_path / "module.safetensors")
     assert store.read_attrs(path)["model_sha256"] == model_sha256(checkpoint)
