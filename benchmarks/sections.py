@@ -1,6 +1,7 @@
 """Score the volume path on the real seismic sections rebuilt from TGS tiles.
 
     python benchmarks/sections.py [--model default] [--shared ../shared] [--json out.json]
+    python benchmarks/sections.py --stride 67
     python benchmarks/sections.py --model a.safetensors=2,4,6,8 --model b.safetensors=1,3,5,7
 
 Both sets are scored: ``tgs-sections/`` (each tile stretched on its own by TGS, so the
@@ -97,14 +98,15 @@ def model_folds(model: str, ids: np.ndarray, masks: np.ndarray) -> dict[str, boo
     return dict(zip(ids, assignment == fold, strict=True))
 
 
-def volume_probability(segy: Path, model: str, scratch: Path) -> np.ndarray:
-    """``seismic-salt segment`` with default settings; probability ``[crossline, sample]``."""
+def volume_probability(segy: Path, model: str, scratch: Path, stride: int | None) -> np.ndarray:
+    """``seismic-salt segment`` with default settings (or this stride); ``[crossline, sample]``."""
     import xarray as xr
 
     import seismic_salt
 
     store = scratch / f"{segy.parent.name}-{segy.stem}.zarr"
-    seismic_salt.segment_to_zarr(segy, store, model, progress=False, overwrite=True)
+    options = {} if stride is None else {"stride": stride}
+    seismic_salt.segment_to_zarr(segy, store, model, progress=False, overwrite=True, **options)
     return xr.open_zarr(store).salt_probability.values[0].astype(np.float32)
 
 
@@ -118,7 +120,7 @@ def tile_masks(model: str, tiles: np.ndarray) -> np.ndarray:
     return predict_masks(load_model(model), TileSet(empty, tiles, None, empty), tta=True)
 
 
-def score(models: list[tuple[str, list[int]]], shared: Path) -> Tally:
+def score(models: list[tuple[str, list[int]]], shared: Path, stride: int | None = None) -> Tally:
     from seismic_salt.train.datasets import load_tgs
 
     tgs = load_tgs(shared / "tgs-salt")
@@ -137,7 +139,7 @@ def score(models: list[tuple[str, list[int]]], shared: Path) -> Tally:
                 paths = {"tile ceiling": None}
                 for set_name, folder in SETS.items():
                     paths[set_name] = volume_probability(
-                        root / folder / f"{name}.sgy", model, Path(scratch)
+                        root / folder / f"{name}.sgy", model, Path(scratch), stride
                     )
                 for cell, tile_mask in zip(cells, ceiling, strict=True):
                     row, col = cell["sample_start"], cell["crossline_start"] - 1
@@ -203,10 +205,11 @@ def main() -> None:
     )
     parser.add_argument("--shared", type=Path, default=Path(__file__).parents[2] / "shared")
     parser.add_argument("--json", type=Path, help="also write the pooled counts here")
+    parser.add_argument("--stride", type=int, help="patch stride (default: segment's)")
     args = parser.parse_args()
     if not (args.shared / "tgs-sections" / "continuous").is_dir():
         raise SystemExit(f"no sections under {args.shared / 'tgs-sections'}")
-    tally = score(parse_models(args.model), args.shared)
+    tally = score(parse_models(args.model), args.shared, args.stride)
     print(report(tally))
     if args.json:
         rows = [
