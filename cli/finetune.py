@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from seismic_salt_cli.options import byte_options, is_quiet, segy_bytes, status, verbosity
+from seismic_salt_cli.options import byte_options, is_quiet, segy_bytes, verbosity
 
 
 def _inlines(ctx: click.Context, param: click.Parameter, value: str | None) -> list[int] | None:
@@ -78,8 +78,9 @@ def finetune(
         log=(lambda _line: None) if is_quiet() else (lambda line: click.echo(line, err=True)),
     )
     held = ", ".join(str(n) for n in result.validation_inlines)
-    status(
+    click.echo(  # the result of the run: printed even with -q, as before
         f"validation IoU {result.base_iou:.3f} before, {result.iou:.3f} after "
-        f"(inlines {held}; kept epoch {result.epoch})"
+        f"(inlines {held}; kept epoch {result.epoch})",
+        err=True,
     )
     click.echo(str(Path(output)))

@@ -86,5 +86,5 @@ def warn_degenerate(
         f"grid and exports will refuse it; {COORDINATE_HINT}"
     )
     log.debug("degenerate coordinates: %s", message)
-    warnings.warn(message, CoordinateWarning, stacklevel=3)
+    warnings.warn(message, CoordinateWarning, stacklevel=4)  # open_segy's caller
     return message

@@ -103,3 +103,28 @@ def test_diagnostics_go_to_the_seismic_salt_logger(caplog):
     with caplog.at_level(logging.DEBUG, logger="seismic_salt"), pytest.warns(UserWarning):
         warn_degenerate(np.zeros((2, 2)), np.zeros((2, 2)), None, "x.sgy", (181, 185))
     assert any(r.name.startswith("seismic_salt.") for r in caplog.records)
+
+
+def test_under_distributed_the_lazy_result_leaves_progress_to_dask(caplog):
+    distributed = pytest.importorskip("distributed")
+    import torch
+
+    from seismic_salt.inference import segment
+
+    class Zero(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.scale = torch.nn.Parameter(torch.ones(1))
+
+        def forward(self, x):
+            return x[:, :1] * 0 * self.scale
+
+    dims = ("inline", "crossline", "sample")
+    cube = xr.DataArray(np.ones((2, 20, 20), "float32"), dims=dims)
+    with distributed.Client(processes=False, n_workers=1, dashboard_address=None) as client:
+        with caplog.at_level(logging.INFO, logger="seismic_salt"):
+            result = segment(cube, Zero(), device="cpu", progress=True)
+        assert "distributed.progress" in caplog.text
+        done = client.persist(result.data)
+        distributed.progress(done, notebook=False)  # dask's own bar for cluster graphs
+        assert float(done.compute().mean()) == 0.5
