@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import click
 
+from seismic_salt.export.mesh_io import MESH_FORMATS
 from seismic_salt_cli.options import is_quiet, spacing_option, status, verbosity
 
 SURFACE_CHOICES = ("irap_binary", "zmap", "xyz")
-MESH_CHOICES = ("tsurf", "ply", "stl", "vtu", "obj")
+MESH_CHOICES = tuple(MESH_FORMATS)  # named once, where the writers are
 
 
 def _open(store: str):
