@@ -6,6 +6,8 @@ from pathlib import Path
 
 import click
 
+from seismic_salt_cli.options import is_quiet, status, verbosity
+
 
 def _shape(ctx: click.Context, param: click.Parameter, value: str) -> tuple[int, int, int]:
     from seismic_salt.synthetic import check_shape
@@ -58,6 +60,7 @@ def _interval(ctx: click.Context, param: click.Parameter, value: float) -> float
     "--noise", default=0.2, show_default=True, help="Noise level, fraction of signal RMS."
 )
 @click.option("--overwrite", is_flag=True, help="Replace existing output files.")
+@verbosity
 def synth(
     output: str,
     labels: str | None,
@@ -82,11 +85,11 @@ def synth(
         noise=noise,
     )
     path = to_segy(volume.amplitude, output, overwrite=overwrite)
-    click.echo(f"wrote {path} {shape[0]}x{shape[1]}x{shape[2]}", err=True)
+    status(f"wrote {path} {shape[0]}x{shape[1]}x{shape[2]}")
     if labels:
         mask = volume.salt.astype("float32")
         written = to_segy(mask, labels, overwrite=overwrite)
-        click.echo(f"wrote {written} (salt fraction {float(volume.salt.mean()):.3f})", err=True)
+        status(f"wrote {written} (salt fraction {float(volume.salt.mean()):.3f})")
 
 
 @click.command()
@@ -113,10 +116,8 @@ def synth(
     is_flag=True,
     help="Replace the files an earlier demo wrote into the directory (only those).",
 )
-@click.option("--quiet", "-q", is_flag=True, help="No progress bars or stage messages.")
-def demo(
-    output: Path, model: str, shape: tuple[int, int, int], seed: int, overwrite: bool, quiet: bool
-) -> None:
+@verbosity
+def demo(output: Path, model: str, shape: tuple[int, int, int], seed: int, overwrite: bool) -> None:
     """Run the whole pipeline on a synthetic volume with known salt and score it.
 
     Makes a volume, segments it with the bundled model, exports SEG-Y, top/base-of-salt
@@ -130,8 +131,8 @@ def demo(
         shape=shape,
         seed=seed,
         overwrite=overwrite,
-        progress=not quiet,
-        log=(lambda _line: None) if quiet else (lambda line: click.echo(line, err=True)),
+        progress=not is_quiet(),
+        log=(lambda _line: None) if is_quiet() else (lambda line: click.echo(line, err=True)),
     )
     for label, path in result.files.items():
         click.echo(f"{label:<10} {path}")

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import click
 
+from seismic_salt.export.mesh_io import MESH_FORMATS
+from seismic_salt_cli.options import is_quiet, spacing_option, status, verbosity
+
 SURFACE_CHOICES = ("irap_binary", "zmap", "xyz")
-MESH_CHOICES = ("tsurf", "obj", "ply")
+MESH_CHOICES = tuple(MESH_FORMATS)  # named once, where the writers are
 
 
 def _open(store: str):
@@ -41,6 +44,16 @@ def _open(store: str):
     help="SEG-Y whose headers to copy [default: the store's source_path].",
 )
 @click.option(
+    "--iline",
+    type=int,
+    help="Trace-header byte of the template's inlines [default: the store's reading].",
+)
+@click.option(
+    "--xline",
+    type=int,
+    help="Trace-header byte of the template's crosslines [default: the store's reading].",
+)
+@click.option(
     "--surfaces",
     type=click.Path(file_okay=False, path_type=str),
     help="Write top/base-of-salt surfaces into this directory.",
@@ -48,7 +61,7 @@ def _open(store: str):
 @click.option(
     "--mesh",
     type=click.Path(dir_okay=False, path_type=str),
-    help="Write closed salt-body meshes to this file (.ts, .obj or .ply).",
+    help="Write closed salt-body meshes to this file (.ts, .ply, .stl, .vtu or .obj).",
 )
 @click.option(
     "--format",
@@ -60,24 +73,29 @@ def _open(store: str):
 )
 @click.option("--min-size", default=0, show_default=True, help="Meshes: drop smaller bodies.")
 @click.option("--overwrite", is_flag=True, help="Replace existing output files (never the inputs).")
-@click.option("--quiet", is_flag=True, help="No progress bars.")
+@spacing_option
+@verbosity
 def export(
     store: str,
     segy: str | None,
     probability: bool,
     threshold: float | None,
     template: str | None,
+    iline: int | None,
+    xline: int | None,
     surfaces: str | None,
     mesh: str | None,
     formats: tuple[str, ...],
     min_size: int,
     overwrite: bool,
-    quiet: bool,
+    spacing: tuple[float, float] | None,
 ) -> None:
     """Export the salt-probability STORE (zarr) as SEG-Y, surfaces and/or meshes.
 
     Outputs are checked before anything is written: none may be the store, the template
-    or a file inside them, and an existing file is replaced only with --overwrite.
+    or a file inside them, and an existing file is replaced only with --overwrite. The
+    store's CRS goes into each: the SEG-Y textual header, a .prj beside each surface and
+    mesh file, the TSurf coordinate-system block.
     """
     from seismic_salt.outputs import check_outputs, refuse_inputs
 
@@ -98,26 +116,26 @@ def export(
         from seismic_salt.export.segy import to_segy
 
         mask_threshold = None if probability else threshold
-        path = to_segy(
-            dataset, segy, template=template, threshold=mask_threshold, overwrite=overwrite
-        )
+        path = to_segy(dataset, segy, template=template, threshold=mask_threshold,
+                       overwrite=overwrite, iline=iline, xline=xline)  # fmt: skip
         kind = "probability" if mask_threshold is None else f"mask (p >= {mask_threshold:g})"
-        click.echo(f"wrote {path} ({kind})", err=True)
+        status(f"wrote {path} ({kind})")
     if surfaces:
         from seismic_salt.export.surfaces import top_base_surfaces, write_surfaces
 
-        picked = top_base_surfaces(salt, level, show_progress=False if quiet else None)
+        picked = top_base_surfaces(
+            salt, level, show_progress=False if is_quiet() else None, spacing=spacing
+        )
         fmt = (surface_formats or ["irap_binary"])[0]
-        paths = write_surfaces(picked, surfaces, fmt, overwrite=overwrite)
-        click.echo(f"wrote {len(paths)} surfaces into {surfaces}", err=True)
+        write_surfaces(picked, surfaces, fmt, overwrite=overwrite)
+        status(f"wrote {len(picked)} surfaces into {surfaces}")
     if mesh:
         from seismic_salt.export.mesh import salt_mesh, write_mesh
 
-        meshes = salt_mesh(salt, level, min_size)
-        unit = str(salt["sample"].attrs.get("units", "ms"))
+        meshes = salt_mesh(salt, level, min_size, spacing=spacing)
         fmt = (mesh_formats or [None])[0]
-        path = write_mesh(meshes, mesh, fmt, z_unit=unit, overwrite=overwrite)
-        click.echo(f"wrote {path} ({len(meshes)} bodies)", err=True)
+        path = write_mesh(meshes, mesh, fmt, overwrite=overwrite)
+        status(f"wrote {path} ({len(meshes)} bodies)")
 
 
 @click.command()
@@ -138,18 +156,27 @@ def export(
     help="26: voxels touching by face, edge or corner join; 6: faces only.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list on stdout.")
-def bodies(store: str, threshold: float, min_size: int, connectivity: str, as_json: bool) -> None:
+@spacing_option
+@verbosity
+def bodies(
+    store: str,
+    threshold: float,
+    min_size: int,
+    connectivity: str,
+    as_json: bool,
+    spacing: tuple[float, float] | None,
+) -> None:
     """List the connected salt bodies of STORE with their sizes, volumes and extents."""
     import json
 
     from seismic_salt.export.bodies import salt_bodies
 
     _, salt = _open(store)
-    found = salt_bodies(salt, threshold, min_size, int(connectivity))
+    found = salt_bodies(salt, threshold, min_size, int(connectivity), spacing=spacing)
     if as_json:
         click.echo(json.dumps(found))
         return
-    click.echo(f"{len(found)} salt bodies (p >= {threshold:g})", err=True)
+    status(f"{len(found)} salt bodies (p >= {threshold:g})")
     click.echo(f"{'id':>4} {'voxels':>10} {'volume':>14} {'unit':<6} inline     crossline   sample")
     for body in found:
         click.echo(

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from seismic_salt.io.headers import ILINE_BYTE, XLINE_BYTE
+from seismic_salt_cli.options import byte_options, is_quiet, segy_bytes, verbosity
 
 
 def _inlines(ctx: click.Context, param: click.Parameter, value: str | None) -> list[int] | None:
@@ -44,13 +44,8 @@ def _inlines(ctx: click.Context, param: click.Parameter, value: str | None) -> l
 @click.option("--device", default="auto", show_default=True, help="auto, cpu, cuda...")
 @click.option("--seed", default=0, show_default=True, type=int)
 @click.option("--overwrite", is_flag=True, help="Replace an existing output model.")
-@click.option("--quiet", "-q", is_flag=True, help="No epoch lines.")
-@click.option(
-    "--iline", default=ILINE_BYTE, show_default=True, help="Trace-header byte of inlines."
-)
-@click.option(
-    "--xline", default=XLINE_BYTE, show_default=True, help="Trace-header byte of crosslines."
-)
+@segy_bytes
+@verbosity
 def finetune(
     volume: str,
     labels: str,
@@ -62,9 +57,10 @@ def finetune(
     device: str,
     seed: int,
     overwrite: bool,
-    quiet: bool,
     iline: int,
     xline: int,
+    cdp_x: int,
+    cdp_y: int,
 ) -> None:
     """Adapt MODEL to VOLUME from the salt picked on a few of its inlines (LABELS)."""
     from seismic_salt.train.finetune import FinetuneSettings, finetune_file
@@ -77,12 +73,12 @@ def finetune(
         settings=FinetuneSettings(epochs=epochs, device=device, seed=seed),
         validation_inlines=validation_inlines,
         unknown=unknown,
-        open_options={"iline": iline, "xline": xline},
+        open_options=byte_options(iline, xline, cdp_x, cdp_y),
         overwrite=overwrite,
-        log=(lambda _line: None) if quiet else (lambda line: click.echo(line, err=True)),
+        log=(lambda _line: None) if is_quiet() else (lambda line: click.echo(line, err=True)),
     )
     held = ", ".join(str(n) for n in result.validation_inlines)
-    click.echo(
+    click.echo(  # the result of the run: printed even with -q, as before
         f"validation IoU {result.base_iou:.3f} before, {result.iou:.3f} after "
         f"(inlines {held}; kept epoch {result.epoch})",
         err=True,

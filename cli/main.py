@@ -3,7 +3,9 @@
 Each command lives in its own module and is imported only when it runs, so
 ``seismic-salt --help`` stays fast and a command's heavy imports (torch, zarr)
 cost nothing to the others. User errors (:class:`SeismicSaltError`) are printed as
-one line on stderr with exit status 2; a Ctrl-C exits with 130.
+one line on stderr with exit status 2; a Ctrl-C exits with 130. Log records of the
+``seismic_salt`` logger and seismic-salt warnings are printed as one line each on stderr
+(:mod:`seismic_salt_cli.options`); ``--version`` reads the installed package's metadata.
 """
 
 from __future__ import annotations
@@ -14,8 +16,8 @@ import sys
 
 import click
 
-from seismic_salt import __version__
 from seismic_salt.errors import SeismicSaltError
+from seismic_salt_cli.options import command_line_output
 
 # how library messages name a parameter -> the flag that sets it on the command line
 FLAGS = {
@@ -24,6 +26,10 @@ FLAGS = {
     "template=": "--template ",
     "iline=": "--iline ",
     "xline=": "--xline ",
+    "cdp_x=": "--cdp-x ",
+    "cdp_y=": "--cdp-y ",
+    "spacing=": "--spacing ",
+    "crs=": "--crs ",
 }
 
 # command name -> "module:function" inside seismic_salt_cli
@@ -58,7 +64,8 @@ class LazyGroup(click.Group):
 
     def invoke(self, ctx: click.Context):
         try:
-            return super().invoke(ctx)
+            with command_line_output():
+                return super().invoke(ctx)
         except SeismicSaltError as err:
             click.echo(f"error: {as_flags(one_line(err))}", err=True)
             ctx.exit(2)
@@ -84,7 +91,7 @@ def as_flags(message: str) -> str:
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="seismic-salt")
+@click.version_option(package_name="seismic-salt", prog_name="seismic-salt")
 def cli() -> None:
     """Find salt bodies in 3D post-stack seismic (SEG-Y in, zarr probability cube out)."""
 

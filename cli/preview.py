@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import click
 
+from seismic_salt_cli.options import byte_options, segy_bytes, status, verbosity
+
 
 @click.command()
 @click.argument("source", type=click.Path(path_type=str))
@@ -23,6 +25,8 @@ import click
 @click.option("--sample", type=float, help="Show only this time/depth slice (sample unit).")
 @click.option("--dpi", default=110, show_default=True, help="Resolution of the image.")
 @click.option("--overwrite", is_flag=True, help="Replace an existing image.")
+@segy_bytes
+@verbosity
 def preview(
     source: str,
     output: str,
@@ -33,6 +37,10 @@ def preview(
     sample: float | None,
     dpi: int,
     overwrite: bool,
+    iline: int,
+    xline: int,
+    cdp_x: int,
+    cdp_y: int,
 ) -> None:
     """Draw SOURCE (SEG-Y) with salt probability and truth outline into an image.
 
@@ -40,10 +48,16 @@ def preview(
     through the middle of the volume. A --salt store must be complete and made from
     SOURCE.
     """
+    from seismic_salt.io.headers import ILINE_BYTE, XLINE_BYTE
     from seismic_salt.preview import preview as draw
 
+    seismic: object = source
+    if (iline, xline) != (ILINE_BYTE, XLINE_BYTE) and not source.endswith(".zarr"):
+        from seismic_salt.io.segy import open_segy
+
+        seismic = open_segy(source, **byte_options(iline, xline, cdp_x, cdp_y))
     path = draw(
-        source,
+        seismic,
         output,
         salt=salt,
         truth=truth,
@@ -53,4 +67,4 @@ def preview(
         dpi=dpi,
         overwrite=overwrite,
     )
-    click.echo(f"wrote {path}", err=True)
+    status(f"wrote {path}")

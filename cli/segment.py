@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import click
 
-from seismic_salt.io.headers import ILINE_BYTE, XLINE_BYTE
 from seismic_salt.model.precision import PRECISIONS
 from seismic_salt.tiling import TILE
+from seismic_salt_cli.options import byte_options, crs_option, is_quiet, segy_bytes, verbosity
+
+INPUT_FORMATS = ("auto", "segy", "zarr")
 
 
 def _device(ctx: click.Context, param: click.Parameter, value: str) -> str:
@@ -96,13 +98,18 @@ def _orientations(ctx: click.Context, param: click.Parameter, value: str) -> tup
     is_flag=True,
     help="Replace an existing seismic-salt store (never another directory or file).",
 )
-@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @click.option(
-    "--iline", default=ILINE_BYTE, show_default=True, help="Trace-header byte of inlines."
+    "--input-format",
+    type=click.Choice(INPUT_FORMATS),
+    default="auto",
+    show_default=True,
+    help="segy, or zarr (an MDIO, segysak or other xarray dataset; dims and variable "
+    "aliases such as iline/xline/time and data are understood); auto: zarr for a "
+    "directory or a .zarr/.mdio name.",
 )
-@click.option(
-    "--xline", default=XLINE_BYTE, show_default=True, help="Trace-header byte of crosslines."
-)
+@crs_option
+@segy_bytes
+@verbosity
 def segment(
     volume: str,
     output: str,
@@ -117,11 +124,17 @@ def segment(
     workers: int | None,
     resume: bool,
     overwrite: bool,
-    quiet: bool,
+    input_format: str,
+    crs: str | None,
     iline: int,
     xline: int,
+    cdp_x: int,
+    cdp_y: int,
 ) -> None:
     """Write the salt probability of every sample of VOLUME (SEG-Y) to a zarr store.
+
+    VOLUME may be an fsspec URL (s3://, memory://...) or, with --input-format zarr, a
+    zarr dataset such as an MDIO file.
 
     Rerunning the same command on an interrupted store finishes only its missing (or
     damaged) blocks; a store from another volume, model or settings is refused. The
@@ -132,8 +145,13 @@ def segment(
 
     if scheduler and workers:
         raise DataError("pass either --scheduler or --workers, not both")
+    source: object = volume
+    if _input_format(volume, input_format) == "zarr":
+        from seismic_salt.io.aliases import open_zarr_volume
+
+        source = open_zarr_volume(volume)
     path = segment_to_zarr(
-        volume,
+        source,
         output,
         model,
         stride=stride,
@@ -146,7 +164,22 @@ def segment(
         workers=workers,
         resume=resume or None,
         overwrite=overwrite,
-        progress=not quiet,
-        open_options={"iline": iline, "xline": xline},
+        progress=not is_quiet(),
+        open_options=byte_options(iline, xline, cdp_x, cdp_y) if source is volume else None,
+        crs=crs,
     )
     click.echo(str(path))
+
+
+def _input_format(volume: str, given: str) -> str:
+    """``segy`` or ``zarr``: the format given, or told from the name (auto)."""
+    if given != "auto":
+        return given
+    from pathlib import Path
+
+    from seismic_salt.io.remote import is_url
+
+    name = volume.rstrip("/")
+    if name.endswith((".zarr", ".mdio")) or (not is_url(volume) and Path(volume).is_dir()):
+        return "zarr"
+    return "segy"

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from seismic_salt.model.precision import PRECISIONS
+from seismic_salt_cli.options import is_quiet, verbosity
 
 _existing_dir = click.Path(exists=True, file_okay=False, path_type=Path)
 
@@ -107,7 +108,7 @@ _existing_dir = click.Path(exists=True, file_okay=False, path_type=Path)
 )
 @click.option("--max-steps-per-epoch", type=click.IntRange(min=1), hidden=True)
 @click.option("--checkpoint-every", default=50, type=click.IntRange(min=1), hidden=True)
-@click.option("--quiet", "-q", is_flag=True, help="No progress bar or epoch lines.")
+@verbosity
 def train(
     data_dir: Path,
     output: Path,
@@ -132,7 +133,6 @@ def train(
     overwrite: bool,
     max_steps_per_epoch: int | None,
     checkpoint_every: int,
-    quiet: bool,
 ) -> None:
     """Train a salt model on DATA_DIR in Kaggle's TGS layout (train/images, train/masks)."""
     from seismic_salt.train.config import TrainConfig
@@ -165,8 +165,8 @@ def train(
         resume=resume,
         overwrite=overwrite,
         overrides=_given_settings(click.get_current_context()),
-        progress=not quiet,
-        log=(lambda _line: None) if quiet else (lambda line: click.echo(line, err=True)),
+        progress=not is_quiet(),
+        log=(lambda _line: None) if is_quiet() else (lambda line: click.echo(line, err=True)),
     )
     click.echo(json.dumps(summary, indent=2))
 
@@ -204,6 +204,7 @@ def _given_settings(ctx: click.Context) -> dict:
 @click.option("--seed", default=0, show_default=True, type=int, help="Fold seed of training.")
 @click.option("--tta/--no-tta", default=True, show_default=True, help="Horizontal-flip TTA.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@verbosity
 def evaluate(
     data_dir: Path,
     model: str,
@@ -249,6 +250,7 @@ def evaluate(
 @click.option("--model", default="default", show_default=True, help="Bundled name or path.")
 @click.option("--tta/--no-tta", default=True, show_default=True, help="Horizontal-flip TTA.")
 @click.option("--overwrite", is_flag=True, help="Replace an existing submission file.")
+@verbosity
 def predict_tiles(
     images_dir: Path, depths: Path | None, output: Path, model: str, tta: bool, overwrite: bool
 ) -> None:

@@ -7,11 +7,15 @@ The public API is re-exported here lazily, so ``import seismic_salt`` stays chea
 from __future__ import annotations
 
 import importlib
+import importlib.metadata
 from typing import Any
 
 from seismic_salt.errors import SeismicSaltError
 
-__version__ = "0.1.0"
+try:  # the one place the version is written is pyproject.toml
+    __version__ = importlib.metadata.version("seismic-salt")
+except importlib.metadata.PackageNotFoundError:  # a source tree that was never installed
+    __version__ = "0+unknown"
 
 __all__ = [
     "SeismicSaltError",

@@ -43,3 +43,11 @@ class OutputError(StoreError):
     directory, link or foreign file the command will not replace, or its folder cannot
     be written.
     """
+
+
+class SeismicSaltWarning(UserWarning):
+    """Base class of the warnings of seismic-salt (the CLI prints each as one line)."""
+
+
+class CoordinateWarning(SeismicSaltWarning):
+    """A volume's CDP X/Y are degenerate: all equal, or all on one line."""

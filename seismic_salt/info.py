@@ -14,7 +14,7 @@ import numpy as np
 
 from seismic_salt.errors import InputFileError, StoreError
 from seismic_salt.io.dims import DIMS
-from seismic_salt.io.headers import ILINE_BYTE, XLINE_BYTE
+from seismic_salt.io.headers import CDP_X_BYTE, CDP_Y_BYTE, ILINE_BYTE, XLINE_BYTE
 
 PERCENTILES = (0.5, 1, 5, 50, 95, 99, 99.5)
 MAX_SAMPLED_TRACES = 2000
@@ -25,24 +25,29 @@ def describe(
     *,
     iline: int = ILINE_BYTE,
     xline: int = XLINE_BYTE,
+    cdp_x: int = CDP_X_BYTE,
+    cdp_y: int = CDP_Y_BYTE,
     max_traces: int = MAX_SAMPLED_TRACES,
     seed: int = 0,
 ) -> dict[str, Any]:
     """Describe a SEG-Y file or a ``.zarr`` salt-probability store.
 
     Args:
-        path: A SEG-Y file, or a directory ending in ``.zarr``.
+        path: A SEG-Y file (or an fsspec URL of one), or a directory ending in ``.zarr``.
         iline: Trace-header byte of the inline number (SEG-Y only).
         xline: Trace-header byte of the crossline number (SEG-Y only).
+        cdp_x: Trace-header byte of CDP X (SEG-Y only).
+        cdp_y: Trace-header byte of CDP Y (SEG-Y only).
         max_traces: Most live traces read for the amplitude percentiles.
         seed: Seed of the random choice of those traces.
 
     Returns:
         For SEG-Y: ``dims``, ``inline``/``crossline``/``sample`` ranges (``min``, ``max``,
         ``step``), ``sample_unit``, ``sample_interval``, ``format``, ``byte_order``,
-        ``sorting``, ``n_traces``, ``live_fraction``, ``corners`` and
+        ``sorting``, ``n_traces``, ``live_fraction``, ``corners``,
+        ``coordinate_problem`` (why CDP X/Y give no map grid, or None) and
         ``amplitude_percentiles``. For a store: ``dims``, the ranges, ``variables``,
-        ``provenance`` and ``complete``.
+        ``provenance``, ``crs`` (a label, or None) and ``complete``.
 
     Raises:
         InputFileError: The path is missing.
@@ -54,12 +59,17 @@ def describe(
         >>> describe("volume.sgy")["dims"]  # doctest: +SKIP
         {'inline': 23, 'crossline': 18, 'sample': 75}
     """
+    from seismic_salt.io.remote import is_url, local_path
+
+    if is_url(path):
+        path = local_path(path)
     path = Path(path).expanduser().absolute()
     if not path.exists():
         raise InputFileError(f"{path}: no such file or directory; check the path")
     if path.is_dir() or path.suffix == ".zarr":
         return describe_store(path)
-    return describe_segy(path, iline=iline, xline=xline, max_traces=max_traces, seed=seed)
+    return describe_segy(path, iline=iline, xline=xline, cdp_x=cdp_x, cdp_y=cdp_y,
+                         max_traces=max_traces, seed=seed)  # fmt: skip
 
 
 def describe_segy(
@@ -67,6 +77,8 @@ def describe_segy(
     *,
     iline: int = ILINE_BYTE,
     xline: int = XLINE_BYTE,
+    cdp_x: int = CDP_X_BYTE,
+    cdp_y: int = CDP_Y_BYTE,
     max_traces: int = MAX_SAMPLED_TRACES,
     seed: int = 0,
 ) -> dict[str, Any]:
@@ -74,7 +86,7 @@ def describe_segy(
     from seismic_salt.io.scan import scan_segy
     from seismic_salt.io.segy import read_traces
 
-    scan = scan_segy(path, iline=iline, xline=xline)
+    scan = scan_segy(path, iline=iline, xline=xline, cdp_x=cdp_x, cdp_y=cdp_y)
     geometry, layout = scan.geometry, scan.layout
     live_ids = geometry.trace_index[geometry.live]
     rng = np.random.default_rng(seed)
@@ -97,11 +109,12 @@ def describe_segy(
         "format_code": layout.format_code,
         "byte_order": layout.byte_order,
         "sorting": geometry.sorting,
-        "header_bytes": {"iline": iline, "xline": xline},
+        "header_bytes": {"iline": iline, "xline": xline, "cdp_x": cdp_x, "cdp_y": cdp_y},
         "n_traces": layout.n_traces,
         "file_size": layout.size,
         "live_fraction": float(geometry.live.mean()),
         "corners": _corners(scan),
+        "coordinate_problem": scan.coordinate_problem,
         "amplitude_percentiles": _percentiles(values),
         "n_traces_sampled": int(chosen.size),
     }
@@ -148,6 +161,7 @@ def describe_store(path: Path) -> dict[str, Any]:
     if "sample" in ds.coords:
         info["sample_unit"] = ds["sample"].attrs.get("units")
     info["provenance"] = {k: _plain_attr(k, ds.attrs[k]) for k in PROVENANCE if k in ds.attrs}
+    info["crs"] = _crs_label(ds)
     info["complete"] = complete
     return info
 
@@ -173,6 +187,13 @@ def _corners(scan) -> list[dict[str, Any]]:
         }
         for i, j in cells
     ]
+
+
+def _crs_label(ds: Any) -> str | None:
+    from seismic_salt.io.crs import crs_label, crs_of
+
+    wkt = crs_of(ds)
+    return crs_label(wkt) if wkt else None
 
 
 def _percentiles(values: np.ndarray) -> dict[str, float | None]:
@@ -226,6 +247,8 @@ def _segy_lines(info: dict[str, Any]) -> list[str]:
     ]
     for c in info["corners"]:
         lines.append(f"  {c['inline']}, {c['crossline']}: {_fmt(c['cdp_x'])}, {_fmt(c['cdp_y'])}")
+    if info.get("coordinate_problem"):
+        lines.append(f"coordinates: NO MAP GRID: {info['coordinate_problem']}")
     pct = ", ".join(f"{k} {_fmt(v)}" for k, v in info["amplitude_percentiles"].items())
     lines.append(f"amplitude ({info['n_traces_sampled']} traces sampled): {pct}")
     return lines
@@ -234,6 +257,7 @@ def _segy_lines(info: dict[str, Any]) -> list[str]:
 def _store_lines(info: dict[str, Any]) -> list[str]:
     lines = [f"variables: {', '.join(info['variables']) or 'none'}"]
     lines += [f"{k}: {v}" for k, v in info["provenance"].items()]
+    lines.append(f"crs: {info.get('crs') or 'none recorded'}")
     if "inlines_done" in info:
         lines.append(f"inlines done: {info['inlines_done']} of {info['dims'].get('inline', '?')}")
     if info["complete"]:

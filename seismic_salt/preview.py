@@ -169,8 +169,11 @@ def _axis(values: np.ndarray) -> str:
 
 
 def _named(item: Any) -> Path | None:
-    """The path of an input given as a path (None for arrays and datasets)."""
-    return Path(item) if isinstance(item, str | Path) else None
+    """The path of an input: given as a path, or a dataset's ``source_path`` (or None)."""
+    if isinstance(item, str | Path):
+        return Path(item)
+    recorded = getattr(item, "attrs", {}).get("source_path")
+    return Path(recorded) if recorded else None
 
 
 def _panel(
@@ -352,4 +355,5 @@ def _label(kind: str, value: float, unit: str) -> str:
 def _name(source: Any) -> str:
     if isinstance(source, (str, Path)):
         return Path(source).name
-    return str(getattr(source, "attrs", {}).get("title", ""))
+    attrs = getattr(source, "attrs", {})
+    return str(attrs.get("title") or Path(str(attrs.get("source_path", ""))).name)

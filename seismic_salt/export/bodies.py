@@ -37,6 +37,8 @@ def label_bodies(
         threshold: Voxels at or above it are salt.
         connectivity: 26 or 6 (see the module docstring).
         max_mask_bytes: Refuse cubes whose mask exceeds this many bytes.
+        spacing: Inline and crossline spacing in metres, for a cube whose CDP X/Y give
+            no map grid (see :class:`~seismic_salt.export.grid.SurveyGrid`).
 
     Returns:
         ``(labels, sizes)``: int32 labels in (inline, crossline, sample) order, 0 outside
@@ -62,6 +64,7 @@ def salt_bodies(
     connectivity: int = 26,
     *,
     max_mask_bytes: int = DEFAULT_MAX_MASK_BYTES,
+    spacing: tuple[float, float] | None = None,
 ) -> list[dict]:
     """List the connected salt bodies, largest first.
 
@@ -72,6 +75,8 @@ def salt_bodies(
         min_size: Leave out bodies with fewer voxels than this.
         connectivity: 26 (faces, edges and corners) or 6 (faces only).
         max_mask_bytes: Refuse cubes whose mask exceeds this many bytes.
+        spacing: Inline and crossline spacing in metres, for a cube whose CDP X/Y give
+            no map grid (see :class:`~seismic_salt.export.grid.SurveyGrid`).
 
     Returns:
         One dict per body, JSON-ready: ``id`` (1 = largest), ``voxels``, ``volume``,
@@ -82,6 +87,7 @@ def salt_bodies(
 
     Raises:
         DataError: If the dims, threshold or connectivity are wrong.
+        GeometryError: If the CDP X/Y give no map grid and no ``spacing`` is given.
         StoreError: If the mask would exceed ``max_mask_bytes``.
 
     Example:
@@ -90,7 +96,7 @@ def salt_bodies(
     """
     if not 0.0 < threshold <= 1.0:
         raise DataError(f"threshold {threshold} is outside (0, 1]: give e.g. 0.5")
-    grid = SurveyGrid.from_dataarray(salt_probability)
+    grid = SurveyGrid.from_dataarray(salt_probability, spacing)
     labels, sizes = label_bodies(salt_probability, threshold, connectivity, max_mask_bytes)
     voxel = grid.cell_area * grid.sample_step
     unit = "m2*ms" if grid.sample_unit == "ms" else f"{grid.sample_unit}3"

@@ -4,6 +4,12 @@ Every exporter places its output with :class:`SurveyGrid`: an affine map from fr
 (inline index, crossline index) to world ``(x, y)`` fitted by least squares to the live
 traces' ``cdp_x``/``cdp_y``, and a linear sample axis. Without ``cdp_x``/``cdp_y`` the
 inline and crossline numbers themselves serve as ``x`` and ``y``.
+
+CDP X/Y that give no map grid (all equal, as in segyio's ``small.sgy``, or all on one
+line: :func:`~seismic_salt.io.coordinates.coordinate_problem`) are refused, since
+surfaces would get zero spacing and bodies zero volume, unless ``spacing`` (inline and
+crossline spacing in metres) is given: then the outputs sit on a local grid, inlines
+along ``x`` and crosslines along ``y`` from (0, 0), with no CRS.
 """
 
 from __future__ import annotations
@@ -13,7 +19,9 @@ from dataclasses import dataclass
 import numpy as np
 import xarray as xr
 
-from seismic_salt.errors import DataError, StoreError
+from seismic_salt.errors import DataError, GeometryError, StoreError
+from seismic_salt.io.coordinates import COORDINATE_HINT, coordinate_problem
+from seismic_salt.io.crs import crs_of
 from seismic_salt.io.dims import DIMS
 
 __all__ = ["DEFAULT_MAX_MASK_BYTES", "SurveyGrid", "check_probability", "salt_mask"]
@@ -35,6 +43,7 @@ class SurveyGrid:
         sample_unit: ``"ms"`` (time) or ``"m"``/``"ft"`` (depth).
         inlines: Inline numbers.
         crosslines: Crossline numbers.
+        crs: WKT of the coordinate reference system of ``x``/``y``, or None.
     """
 
     origin: tuple[float, float]
@@ -45,13 +54,23 @@ class SurveyGrid:
     sample_unit: str
     inlines: np.ndarray
     crosslines: np.ndarray
+    crs: str | None = None
 
     @classmethod
-    def from_dataarray(cls, data: xr.DataArray) -> SurveyGrid:
+    def from_dataarray(
+        cls, data: xr.DataArray, spacing: tuple[float, float] | None = None
+    ) -> SurveyGrid:
         """Derive the grid from a cube's coordinates.
 
+        Args:
+            data: The cube.
+            spacing: Inline and crossline spacing in metres, used only when the cube's
+                CDP X/Y give no map grid (then on a local grid without CRS).
+
         Raises:
-            DataError: If the cube lacks the inline/crossline/sample dimensions.
+            DataError: If the cube lacks the inline/crossline/sample dimensions, or a
+                spacing is not positive.
+            GeometryError: If the CDP X/Y give no map grid and no spacing is given.
         """
         check_probability(data)
         ni, nx = data.sizes["inline"], data.sizes["crossline"]
@@ -66,12 +85,28 @@ class SurveyGrid:
             usable = np.isfinite(x) & np.isfinite(y)
             if "live" in data.coords:
                 usable &= np.asarray(data["live"].transpose("inline", "crossline").values, bool)
+            problem = coordinate_problem(x, y, usable)
+            if problem is not None:
+                return cls._local(data, _check_spacing(spacing, problem), step, unit)
             origin, a, b = _fit_affine(x, y, usable, ni, nx)
+        elif spacing is not None:
+            return cls._local(data, _check_spacing(spacing, ""), step, unit)
         else:
             origin = (float(inlines[0]), float(crosslines[0]))
             a = (float(np.median(np.diff(inlines))) if ni > 1 else 1.0, 0.0)
             b = (0.0, float(np.median(np.diff(crosslines))) if nx > 1 else 1.0)
-        return cls(origin, a, b, float(sample[0]), step, unit, inlines, crosslines)
+        sample0 = float(sample[0])
+        return cls(origin, a, b, sample0, step, unit, inlines, crosslines, crs_of(data))
+
+    @classmethod
+    def _local(
+        cls, data: xr.DataArray, spacing: tuple[float, float], step: float, unit: str
+    ) -> SurveyGrid:
+        """A local grid from (0, 0): inlines along x, crosslines along y, no CRS."""
+        sample0 = float(data["sample"].values[0])
+        inlines, crosslines = np.asarray(data["inline"].values), np.asarray(data["crossline"])
+        a, b = (float(spacing[0]), 0.0), (0.0, float(spacing[1]))
+        return cls((0.0, 0.0), a, b, sample0, step, unit, inlines, crosslines, None)
 
     @property
     def xinc(self) -> float:
@@ -112,6 +147,24 @@ class SurveyGrid:
     def sample_value(self, k: np.ndarray) -> np.ndarray:
         """Map fractional sample indices to sample values (time or depth)."""
         return self.sample_start + np.asarray(k, dtype=np.float64) * self.sample_step
+
+
+def _check_spacing(spacing: tuple[float, float] | None, problem: str) -> tuple[float, float]:
+    """Return a usable fallback spacing.
+
+    Raises:
+        GeometryError: None was given for degenerate coordinates.
+        DataError: It is not two positive numbers.
+    """
+    if spacing is None:
+        raise GeometryError(
+            f"the cube's CDP X/Y give no map grid ({problem}): exports would have zero "
+            f"spacing and zero volume; {COORDINATE_HINT} (spacing=25,25)"
+        )
+    values = tuple(float(v) for v in spacing)
+    if len(values) != 2 or not all(np.isfinite(v) and v > 0 for v in values):
+        raise DataError(f"spacing {spacing!r} must be two positive distances in metres")
+    return values  # type: ignore[return-value]
 
 
 def _fit_affine(x, y, usable, ni, nx):

@@ -1,4 +1,4 @@
-"""Closed triangle meshes of salt bodies, and writers for GOCAD TSurf, OBJ and PLY.
+"""Closed triangle meshes of salt bodies, written as TSurf, PLY, STL, VTU or OBJ.
 
 Each connected salt body (see :mod:`seismic_salt.export.bodies`) becomes one closed
 surface: marching cubes (``skimage.measure.marching_cubes``) on the probability at the
@@ -10,7 +10,8 @@ sample unit, positive down. Triangles are ordered so their normals point out of 
 (right-hand rule in ``x, y, z``).
 
 The thresholded mask of the whole cube is held in memory (one byte per voxel, guarded by
-``max_mask_bytes``) plus, per body, its bounding box of probabilities.
+``max_mask_bytes``) plus, per body, its bounding box of probabilities. Files are written
+by xtgeo (TSurf) and meshio (the others): see :mod:`seismic_salt.export.mesh_io`.
 """
 
 from __future__ import annotations
@@ -25,9 +26,11 @@ from scipy import ndimage
 from seismic_salt.errors import DataError
 from seismic_salt.export.bodies import label_bodies
 from seismic_salt.export.grid import DEFAULT_MAX_MASK_BYTES, SurveyGrid
+from seismic_salt.export.mesh_io import MESH_FORMATS, read_tsurf, write_mesh_file
 
 __all__ = [
     "MESH_FORMATS",
+    "Meshes",
     "mesh_area",
     "mesh_volume",
     "read_tsurf",
@@ -38,6 +41,17 @@ __all__ = [
 Mesh = tuple[np.ndarray, np.ndarray]
 
 
+class Meshes(list):
+    """The meshes of :func:`salt_mesh`: a list of ``(vertices, faces)``.
+
+    It also knows the CRS of x and y (``crs``, WKT or None) and the unit of z
+    (``z_unit``), so :func:`write_mesh` carries both into the file.
+    """
+
+    crs: str | None = None
+    z_unit: str = "ms"
+
+
 def salt_mesh(
     salt_probability: xr.DataArray,
     threshold: float = 0.5,
@@ -46,7 +60,8 @@ def salt_mesh(
     connectivity: int = 26,
     step_size: int = 1,
     max_mask_bytes: int = DEFAULT_MAX_MASK_BYTES,
-) -> list[Mesh]:
+    spacing: tuple[float, float] | None = None,
+) -> Meshes:
     """Build one closed surface per connected salt body.
 
     Args:
@@ -57,13 +72,17 @@ def salt_mesh(
             (faces only).
         step_size: Marching-cubes step in voxels; larger is coarser and faster.
         max_mask_bytes: Refuse cubes whose mask exceeds this many bytes.
+        spacing: Inline and crossline spacing in metres, for a cube whose CDP X/Y give
+            no map grid (see :class:`~seismic_salt.export.grid.SurveyGrid`).
 
     Returns:
-        ``[(vertices, faces), ...]`` largest body first: ``vertices`` float64 (N, 3) world
-        ``x, y, z``; ``faces`` int64 (M, 3) indices into ``vertices`` (0-based).
+        :class:`Meshes`, ``[(vertices, faces), ...]`` largest body first: ``vertices``
+        float64 (N, 3) world ``x, y, z``; ``faces`` int64 (M, 3) indices into
+        ``vertices`` (0-based); with the cube's ``crs`` and sample unit.
 
     Raises:
         DataError: If the cube's dims are wrong or the threshold is outside (0, 1).
+        GeometryError: If the CDP X/Y give no map grid and no ``spacing`` is given.
         StoreError: If the mask would exceed ``max_mask_bytes``.
 
     Example:
@@ -74,11 +93,12 @@ def salt_mesh(
 
     if not 0.0 < threshold < 1.0:
         raise DataError(f"threshold {threshold} is outside (0, 1): give e.g. 0.5")
-    grid = SurveyGrid.from_dataarray(salt_probability)
+    grid = SurveyGrid.from_dataarray(salt_probability, spacing)
     data = salt_probability.transpose("inline", "crossline", "sample")
     labels, sizes = label_bodies(data, threshold, connectivity, max_mask_bytes)
     boxes = ndimage.find_objects(labels)
-    meshes: list[Mesh] = []
+    meshes = Meshes()
+    meshes.crs, meshes.z_unit = grid.crs, grid.sample_unit
     order = np.argsort(-sizes, kind="stable")
     for index in order:
         if sizes[index] < max(min_size, 1):
@@ -125,93 +145,47 @@ def mesh_area(vertices: np.ndarray, faces: np.ndarray) -> float:
     return float(0.5 * np.linalg.norm(np.cross(b - a, c - a), axis=1).sum())
 
 
-def _write_tsurf(meshes: Sequence[Mesh], path: Path, name: str, z_unit: str) -> None:
-    with open(path, "w", encoding="ascii") as out:
-        for number, (vertices, faces) in enumerate(meshes, start=1):
-            out.write("GOCAD TSurf 1\nHEADER {\n")
-            out.write(f"name:{name}_{number}\n")
-            out.write("}\nGOCAD_ORIGINAL_COORDINATE_SYSTEM\nNAME Default\n")
-            out.write('AXIS_NAME "X" "Y" "Z"\n')
-            out.write(f'AXIS_UNIT "m" "m" "{z_unit}"\nZPOSITIVE Depth\n')
-            out.write("END_ORIGINAL_COORDINATE_SYSTEM\nTFACE\n")
-            out.writelines(
-                f"VRTX {n} {x:.3f} {y:.3f} {z:.3f}\n"
-                for n, (x, y, z) in enumerate(vertices, start=1)
-            )
-            out.writelines(f"TRGL {a + 1} {b + 1} {c + 1}\n" for a, b, c in faces)
-            out.write("END\n")
-
-
-def _write_obj(meshes: Sequence[Mesh], path: Path, name: str, z_unit: str) -> None:
-    with open(path, "w", encoding="ascii") as out:
-        out.write(f"# seismic-salt salt bodies; z in {z_unit}, positive down\n")
-        base = 1
-        for number, (vertices, faces) in enumerate(meshes, start=1):
-            out.write(f"o {name}_{number}\n")
-            out.writelines(f"v {x:.3f} {y:.3f} {z:.3f}\n" for x, y, z in vertices)
-            out.writelines(f"f {a + base} {b + base} {c + base}\n" for a, b, c in faces)
-            base += len(vertices)
-
-
-def _write_ply(meshes: Sequence[Mesh], path: Path, name: str, z_unit: str) -> None:
-    n_vertices = sum(len(v) for v, _ in meshes)
-    n_faces = sum(len(f) for _, f in meshes)
-    with open(path, "w", encoding="ascii") as out:
-        out.write("ply\nformat ascii 1.0\n")
-        out.write(f"comment {name}: seismic-salt salt bodies; z in {z_unit}, positive down\n")
-        out.write(f"element vertex {n_vertices}\n")
-        out.write("property double x\nproperty double y\nproperty double z\n")
-        out.write(f"element face {n_faces}\n")
-        out.write("property list uchar int vertex_indices\nproperty int body\nend_header\n")
-        for vertices, _ in meshes:
-            out.writelines(f"{x:.3f} {y:.3f} {z:.3f}\n" for x, y, z in vertices)
-        base = 0
-        for number, (vertices, faces) in enumerate(meshes, start=1):
-            out.writelines(f"3 {a + base} {b + base} {c + base} {number}\n" for a, b, c in faces)
-            base += len(vertices)
-
-
-#: Mesh format name → (file extension, writer).
-MESH_FORMATS = {
-    "tsurf": (".ts", _write_tsurf),
-    "obj": (".obj", _write_obj),
-    "ply": (".ply", _write_ply),
-}
-
-
 def write_mesh(
     meshes: Sequence[Mesh],
     path: str | Path,
     fmt: str | None = None,
     *,
     name: str = "salt",
-    z_unit: str = "ms",
+    z_unit: str | None = None,
+    crs: str | None = None,
     overwrite: bool = False,
 ) -> Path:
-    """Write salt-body meshes to one file.
+    """Write salt-body meshes to one file (see :mod:`seismic_salt.export.mesh_io`).
 
     Args:
         meshes: ``(vertices, faces)`` pairs as from :func:`salt_mesh`.
         path: Output file.
-        fmt: ``tsurf`` (GOCAD ``.ts``, one TSURF object per body named ``<name>_<n>``),
-            ``obj`` (one ``o <name>_<n>`` group per body) or ``ply`` (ASCII, all bodies in
-            one mesh with a per-face ``body`` number). ``None`` picks it from the suffix.
+        fmt: ``tsurf`` (GOCAD ``.ts``, one TSURF object per body named ``<name>_<n>``,
+            with the coordinate system), ``ply`` (binary), ``stl`` (binary), ``vtu``
+            (with a per-cell ``body`` number) or ``obj``. ``None`` picks it from the
+            suffix.
         name: Base name of the bodies.
-        z_unit: Unit of ``z`` noted in the file (``ms`` or ``m``).
-        overwrite: Replace an existing file at ``path`` (atomically).
+        z_unit: Unit of ``z`` (``ms``, ``m`` or ``ft``); default: the meshes' own
+            (:class:`Meshes`), else ``ms``.
+        crs: CRS of x and y (WKT, ``"EPSG:NNNN"``...); default: the meshes' own. Formats
+            without a CRS field get it in a ``.prj`` file beside ``path``.
+        overwrite: Replace an existing file at ``path`` (and its ``.prj``) atomically.
 
     Returns:
         The path written.
 
     Raises:
-        DataError: If the format is not known or cannot be told from the suffix.
+        DataError: If the format is not known or cannot be told from the suffix, or the
+            CRS is not known.
         OutputError: If ``path`` exists without ``overwrite`` or cannot be written.
     """
-    from seismic_salt.outputs import atomic_file, check_output
+    from seismic_salt.export.sidecar import prj_path, write_prj
+    from seismic_salt.io.crs import resolve_crs
+    from seismic_salt.outputs import atomic_file, check_outputs
 
     path = Path(path)
     if fmt is None:
-        by_suffix = {ext: key for key, (ext, _) in MESH_FORMATS.items()}
+        by_suffix = {ext: key for key, ext in MESH_FORMATS.items()}
         fmt = by_suffix.get(path.suffix.lower())
         if fmt is None:
             raise DataError(
@@ -220,40 +194,14 @@ def write_mesh(
             )
     if fmt not in MESH_FORMATS:
         raise DataError(f"mesh format {fmt!r} is not known: use one of {list(MESH_FORMATS)}")
-    path = check_output(path, overwrite=overwrite)
-    with atomic_file(path) as tmp:
-        MESH_FORMATS[fmt][1](meshes, tmp, name, z_unit)
-    return path
-
-
-def read_tsurf(path: str | Path) -> list[tuple[str, Mesh]]:
-    """Read the TSURF objects of a GOCAD ``.ts`` file.
-
-    Returns:
-        ``[(name, (vertices, faces)), ...]`` with 0-based faces.
-
-    Raises:
-        DataError: If the file is not a TSurf file.
-    """
-    objects: list[tuple[str, Mesh]] = []
-    name, ids, vertices, faces = "", {}, [], []
-    with open(path, encoding="ascii", errors="replace") as lines:
-        first = lines.readline()
-        if not first.startswith("GOCAD TSurf"):
-            raise DataError(f"{path} is not a GOCAD TSurf file (first line {first.strip()!r})")
-        for line in lines:
-            key, _, rest = line.strip().partition(" ")
-            if key.startswith("name:"):
-                name = key[5:] + (" " + rest if rest else "")
-            elif key in ("VRTX", "PVRTX"):
-                fields = rest.split()
-                ids[int(fields[0])] = len(vertices)
-                vertices.append([float(v) for v in fields[1:4]])
-            elif key == "TRGL":
-                faces.append([ids[int(v)] for v in rest.split()[:3]])
-            elif key == "END":
-                objects.append(
-                    (name, (np.array(vertices, float).reshape(-1, 3), np.array(faces, np.int64)))
-                )
-                name, ids, vertices, faces = "", {}, [], []
-    return objects
+    crs = resolve_crs(crs) if crs else getattr(meshes, "crs", None)
+    z_unit = z_unit or getattr(meshes, "z_unit", None) or "ms"
+    files = {"mesh": path}
+    if crs and fmt != "tsurf":
+        files["prj"] = prj_path(path)
+    paths = check_outputs(files, overwrite=overwrite)
+    with atomic_file(paths["mesh"]) as tmp:
+        write_mesh_file(meshes, tmp, fmt, name, z_unit, crs)
+    if "prj" in paths:
+        write_prj(paths["prj"], crs)
+    return paths["mesh"]

@@ -10,6 +10,7 @@ import xarray as xr
 from seismic_salt.errors import DataError
 from seismic_salt.export.grid import check_probability
 from seismic_salt.io.dims import DIMS
+from seismic_salt.io.headers import ILINE_BYTE, XLINE_BYTE
 
 __all__ = ["to_segy"]
 
@@ -21,6 +22,8 @@ def to_segy(
     template: str | Path | None = None,
     threshold: float | None = None,
     overwrite: bool = False,
+    iline: int | None = None,
+    xline: int | None = None,
 ) -> Path:
     """Write salt probability (or a 0/1 salt mask) as SEG-Y with the template's headers.
 
@@ -40,6 +43,9 @@ def to_segy(
         threshold: When given, write 1 where probability ≥ threshold and 0 elsewhere;
             otherwise write the probability itself (0..1).
         overwrite: Replace an existing file at ``path`` (atomically).
+        iline: Trace-header byte of the template's inline numbers; default: the byte
+            the store's source was read with, else the standard one.
+        xline: Likewise for crossline numbers.
 
     Returns:
         The path written.
@@ -71,7 +77,25 @@ def to_segy(
         raise DataError(f"threshold {threshold} is outside (0, 1]: give e.g. 0.5")
     values = values.astype("float32").transpose(*DIMS)
     values.attrs = {}
-    return write_segy(values, path, template=template, overwrite=overwrite)
+    reading = _reading(salt_probability)
+    lines = {
+        "iline": iline or reading.get("iline", ILINE_BYTE),
+        "xline": xline or reading.get("xline", XLINE_BYTE),
+    }
+    return write_segy(values, path, template=template, overwrite=overwrite, **lines)
+
+
+def _reading(source: Any) -> dict:
+    """The reading parameters a store records (none for a bare array)."""
+    from seismic_salt.store.schema import StoreAttrs
+
+    if isinstance(source, str | Path):
+        from seismic_salt.store.zarr import read_attrs
+
+        return dict(StoreAttrs.from_attrs(read_attrs(source)).reading)
+    if isinstance(source, xr.Dataset):
+        return dict(StoreAttrs.from_attrs(source.attrs).reading)
+    return {}
 
 
 def _probability_and_template(

@@ -60,6 +60,7 @@ def top_base_surfaces(
     *,
     block_size: int | None = None,
     show_progress: bool | None = None,
+    spacing: tuple[float, float] | None = None,
 ) -> dict:
     """Pick the top and base of salt on every trace as xtgeo regular surfaces.
 
@@ -69,16 +70,20 @@ def top_base_surfaces(
         threshold: Probability at and above which a sample is salt.
         block_size: Inlines read at a time; by default the cube's inline chunk (a store's
             block) or, for numpy data, as many inlines as fit in about 64 MiB.
-        show_progress: Draw a progress bar on stderr (``None``: only on a terminal).
+        show_progress: Draw a progress bar (``None``: on a terminal or in a notebook).
+        spacing: Inline and crossline spacing in metres, for a cube whose CDP X/Y give
+            no map grid (see :class:`~seismic_salt.export.grid.SurveyGrid`).
 
     Returns:
         ``{"top": surf, "base": surf, "top_1": surf, "base_1": surf, ...}`` of
         ``xtgeo.RegularSurface`` on the survey grid: one node per trace (columns along
         inlines, rows along crosslines), origin at the first trace, increments the trace
-        spacings and rotation the azimuth of increasing inline numbers.
+        spacings and rotation the azimuth of increasing inline numbers. The cube's CRS
+        (WKT) is in each surface's ``metadata.freeform["crs_wkt"]``.
 
     Raises:
         DataError: If the cube's dims are wrong or the threshold is outside (0, 1].
+        GeometryError: If the CDP X/Y give no map grid and no ``spacing`` is given.
 
     Example:
         >>> surfaces = top_base_surfaces(xr.open_zarr("salt.zarr").salt_probability)
@@ -86,7 +91,7 @@ def top_base_surfaces(
     """
     if not 0.0 < threshold <= 1.0:
         raise DataError(f"threshold {threshold} is outside (0, 1]: give e.g. 0.5")
-    grid = SurveyGrid.from_dataarray(salt_probability)
+    grid = SurveyGrid.from_dataarray(salt_probability, spacing)
     data = salt_probability.transpose("inline", "crossline", "sample")
     ni, nx = data.sizes["inline"], data.sizes["crossline"]
     block_size = block_size or _default_block(data)
@@ -111,12 +116,20 @@ def top_base_surfaces(
 
 
 def write_surfaces(
-    surfaces: dict, directory: str | Path, fmt: str = "irap_binary", *, overwrite: bool = False
+    surfaces: dict,
+    directory: str | Path,
+    fmt: str = "irap_binary",
+    *,
+    overwrite: bool = False,
+    crs: str | None = None,
 ) -> list[Path]:
     """Write surfaces as ``<directory>/<name><extension>`` with xtgeo.
 
-    Every file is checked before the first is written, and each is written atomically;
-    other files in ``directory`` are left alone.
+    None of the formats has a field for the CRS, so a surface with one (its
+    ``metadata.freeform["crs_wkt"]``, or ``crs``) also gets ``<name>.prj`` beside it,
+    the CRS as ESRI WKT (what GIS tools read beside a grid). Every file is checked before
+    the first is written, and each is written atomically; other files in ``directory``
+    are left alone.
 
     Args:
         surfaces: Name → ``xtgeo.RegularSurface``, as from :func:`top_base_surfaces`.
@@ -126,29 +139,43 @@ def write_surfaces(
             xtgeo resamples a rotated grid onto an unrotated one covering it) or ``xyz``
             (``.xyz``, one ``x y z`` line per defined node).
         overwrite: Replace existing surface files of the same names.
+        crs: CRS (WKT, ``"EPSG:NNNN"``...) for surfaces that carry none.
 
     Returns:
-        The paths written.
+        The paths written (the ``.prj`` files after the surfaces).
 
     Raises:
         DataError: If ``fmt`` is not known.
         OutputError: If ``directory`` is a file, or a surface file exists without
             ``overwrite`` or cannot be written.
     """
+    from seismic_salt.export.sidecar import write_prj
+    from seismic_salt.io.crs import resolve_crs
     from seismic_salt.outputs import atomic_file, check_outputs, make_directory
 
     if fmt not in SURFACE_FORMATS:
         raise DataError(f"surface format {fmt!r} is not known: use one of {list(SURFACE_FORMATS)}")
     extension, writer = SURFACE_FORMATS[fmt]
+    given = resolve_crs(crs) if crs else None
+    crs_by_name = {name: _surface_crs(surface) or given for name, surface in surfaces.items()}
     directory = make_directory(directory)
     files = {name: directory / f"{name}{extension}" for name in surfaces}
+    files.update({f"{n}.prj": directory / f"{n}.prj" for n, wkt in crs_by_name.items() if wkt})
     paths = check_outputs(files, overwrite=overwrite)
     for name, surface in surfaces.items():
         with warnings.catch_warnings(), atomic_file(paths[name]) as tmp:
             # sparse deeper intervals may have very few nodes
             warnings.filterwarnings("ignore", message="Number of maps nodes", category=UserWarning)
             writer(surface, tmp)
+        if crs_by_name[name]:
+            write_prj(paths[f"{name}.prj"], crs_by_name[name])
     return list(paths.values())
+
+
+def _surface_crs(surface) -> str | None:
+    """The CRS WKT that :func:`top_base_surfaces` put in a surface's metadata."""
+    freeform = getattr(getattr(surface, "metadata", None), "freeform", None) or {}
+    return freeform.get("crs_wkt")
 
 
 def _default_block(data: xr.DataArray) -> int:
@@ -212,7 +239,7 @@ def _surface(grid: SurveyGrid, values: np.ndarray, name: str):
     import xtgeo
 
     ni, nx = values.shape
-    return xtgeo.RegularSurface(
+    surface = xtgeo.RegularSurface(
         ncol=ni,
         nrow=nx,
         xori=grid.origin[0],
@@ -224,3 +251,6 @@ def _surface(grid: SurveyGrid, values: np.ndarray, name: str):
         values=np.ma.masked_invalid(values),
         name=name,
     )
+    if grid.crs:
+        surface.metadata.freeform["crs_wkt"] = grid.crs
+    return surface

@@ -10,6 +10,7 @@ volumes.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from typing import Any
 
@@ -28,6 +29,8 @@ from seismic_salt.normalize import Normalisation
 from seismic_salt.progress import Progress
 
 __all__ = ["segment"]
+
+log = logging.getLogger(__name__)
 
 DEFAULT_BLOCK_SIZE = Settings.block_size
 """Inlines per task when the input is not chunked along inlines."""
@@ -67,7 +70,8 @@ def segment(
         crossline_block: Crosslines per task of the crossline sections.
         normalisation: A fitted scaling to use instead of fitting one.
         progress: Draw a bar of inlines done while a local dask scheduler computes the
-            result (threads or processes; ``distributed`` has its own dashboard).
+            result (threads or processes); under a ``dask.distributed`` client, use
+            ``dask.distributed.progress(result.persist())`` or the dashboard.
 
     Returns:
         Lazy ``xr.DataArray`` ``salt_probability`` (float32 in [0, 1], NaN for dead
@@ -106,7 +110,7 @@ def segment(
     scaling = normalisation or fit_scaling(amplitude, live, ref)
     check_scaling(scaling, ref)
     result = _plan(chunked.data, BlockPredictor(ref, settings, scaling), live)
-    if progress:
+    if progress and not _distributed_client():
         _inline_progress(result, Progress(amplitude.sizes[INLINE_DIM], "segment", True, "inline"))
     attrs = {"long_name": "salt probability", "units": "1"}
     attrs.update(model_name=ref.name, model_sha256=ref.sha256)
@@ -149,6 +153,25 @@ def _chunk_inlines(amplitude: Any, block_size: int | None) -> Any:
     if block_size < 1:
         raise DataError(f"block_size must be at least 1, got {block_size}")
     return amplitude.chunk({INLINE_DIM: block_size, CROSSLINE_DIM: -1, SAMPLE: -1})
+
+
+def _distributed_client() -> bool:
+    """Whether a ``dask.distributed`` client is the default scheduler (no local callbacks).
+
+    Its tasks run on the cluster, where a local dask callback never fires: the cluster's
+    own progress (``dask.distributed.progress(result.persist())``, the dashboard) shows
+    them instead.
+    """
+    try:
+        from distributed import default_client
+    except ImportError:
+        return False
+    try:
+        default_client()
+    except ValueError:  # no client
+        return False
+    log.info("a dask.distributed client computes this: see distributed.progress or its dashboard")
+    return True
 
 
 def _inline_progress(result: Any, bar: Progress) -> None:

@@ -49,8 +49,9 @@ def open_source(
     """Open a SEG-Y path as a dataset (cached per process) or pass a dataset through.
 
     Args:
-        source: SEG-Y path, or a dataset / data array (returned as it is).
-        open_options: Keyword arguments of ``open_segy`` (header bytes).
+        source: SEG-Y path or fsspec URL, or a dataset / data array (returned as it is,
+            with the ``crs`` of ``open_options`` when there is one).
+        open_options: Keyword arguments of ``open_segy`` (header bytes, CRS).
         chunks: Dask chunks to open with, so each task reads only its own traces.
 
     Raises:
@@ -59,8 +60,12 @@ def open_source(
         GeometryError: If its headers give no 3D geometry (from ``open_segy``).
     """
     if not isinstance(source, str | os.PathLike):
-        return source
-    path = Path(source)
+        from seismic_salt.io.crs import with_crs
+
+        return with_crs(source, dict(open_options).get("crs"))
+    from seismic_salt.io.remote import local_path
+
+    path = local_path(source)
     if not path.is_file():
         raise InputFileError(f"input volume {path} does not exist or is not a file")
     chunks = chunks or {INLINE: 1, CROSSLINE: -1, SAMPLE: -1}
@@ -78,15 +83,21 @@ def open_source(
 def check_volume(amplitude: Any) -> Any:
     """Return the ``amplitude`` array of a volume, in ``(inline, crossline, sample)`` order.
 
+    A dataset from another tool (MDIO, segysak, any zarr) is renamed first
+    (:func:`seismic_salt.io.aliases.as_volume`: ``iline``/``xline``, ``time``/``twt``/
+    ``depth``, ``data``/``seismic``...).
+
     Raises:
         DataError: If it is not a 3D DataArray (or a dataset holding one) on those dims.
     """
     import xarray as xr
 
-    if isinstance(amplitude, xr.Dataset):
-        if AMPLITUDE not in amplitude:
-            raise DataError("the dataset has no 'amplitude' variable; pass the amplitude array")
-        amplitude = amplitude[AMPLITUDE]
+    from seismic_salt.io.aliases import as_volume
+
+    if isinstance(amplitude, xr.Dataset) or (
+        isinstance(amplitude, xr.DataArray) and set(amplitude.dims) != set(DIMS)
+    ):
+        amplitude = as_volume(amplitude)[AMPLITUDE]
     if not isinstance(amplitude, xr.DataArray):
         raise DataError(f"amplitude must be an xarray DataArray, got {type(amplitude).__name__}")
     if set(amplitude.dims) != set(DIMS):
@@ -104,12 +115,18 @@ def live_mask(amplitude: Any) -> np.ndarray | None:
 def source_identity(source: Any, volume: Any) -> tuple[str, int, FileIdentity | None]:
     """Return ``(resolved path, size in bytes, file identity)`` of a run's source.
 
-    A dataset or array gives its ``source_path`` attribute (``""`` without one) and,
-    unless that names a file, its size in memory and no file identity.
+    A URL is recorded as it is, with the identity of its cached copy. A dataset or array
+    gives its ``source_path`` attribute (``""`` without one) and, unless that names a
+    file, its size in memory and no file identity.
 
     Raises:
         InputFileError: The source file cannot be read.
     """
+    from seismic_salt.io.remote import is_url, local_path
+
+    if is_url(source):
+        identity = file_identity(local_path(source))
+        return str(source), identity.size, identity
     if isinstance(source, str | os.PathLike):
         path: Path | None = Path(source).resolve()
     else:

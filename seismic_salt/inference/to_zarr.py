@@ -30,6 +30,7 @@ from seismic_salt.inference.sources import (
     reading_parameters,
     source_identity,
 )
+from seismic_salt.io.crs import resolve_crs
 from seismic_salt.normalize import Normalisation
 from seismic_salt.progress import Progress
 from seismic_salt.store.schema import StoreAttrs, run_key_label
@@ -57,12 +58,13 @@ def segment_to_zarr(
     overwrite: bool = False,
     progress: bool | None = True,
     open_options: dict[str, Any] | None = None,
+    crs: str | None = None,
 ) -> Path:
     """Segment a volume into a zarr store, block by block, resuming unfinished stores.
 
     Args:
-        source: SEG-Y path, or a dataset/data array with ``amplitude[inline, crossline,
-            sample]`` (its ``source_path`` attr is recorded when present).
+        source: SEG-Y path or fsspec URL, or a dataset (MDIO, segysak... names are mapped
+            by :func:`~seismic_salt.io.aliases.as_volume`) or ``amplitude`` array.
         output: Path of the zarr store.
         model: ``"default"``, a bundled name, a ``.safetensors`` path or an ``nn.Module``.
         stride: Distance between patch origins in pixels, 1 to 101.
@@ -85,15 +87,17 @@ def segment_to_zarr(
             found damaged (None, the default: unless ``overwrite``).
         overwrite: Replace an existing store (only a seismic-salt store) and start again;
             the old one is kept until the new one is created.
-        progress: Draw a bar of blocks done on stderr (terminal only); None: auto.
-        open_options: Keyword arguments for ``open_segy`` (e.g. header byte positions).
+        progress: Draw a bar of blocks done (terminal or notebook); None: the same.
+        open_options: Keyword arguments of ``open_segy`` (e.g. header byte positions).
+        crs: CRS of the CDP X/Y (``"EPSG:32615"``, WKT...), kept in the store as the CF
+            ``crs`` coordinate and carried into every export.
 
     Returns:
         The path of the store.
 
     Raises:
-        DataError: If a setting or the input is invalid, the device is absent, or
-            options exclude each other (executors; ``resume`` and ``overwrite``).
+        DataError: If a setting, the input or the CRS is invalid, the device is absent,
+            or options exclude each other (executors; ``resume`` and ``overwrite``).
         InputFileError: If the source or model file is missing.
         StoreError: If the output belongs to another run or source, or is no store
             (:func:`seismic_salt.outputs.check_store_output`).
@@ -101,22 +105,25 @@ def segment_to_zarr(
         SeismicSaltError: If the dask scheduler cannot be reached.
 
     Example:
-        >>> segment_to_zarr("volume.sgy", "salt.zarr", stride=50)  # doctest: +SKIP
-        PosixPath('salt.zarr')
+        >>> segment_to_zarr("volume.sgy", "salt.zarr", crs="EPSG:32615")  # doctest: +SKIP
     """
-    settings = Settings(
-        stride=stride,
-        batch_size=batch_size,
-        device=device,
-        orientations=tuple(orientations),
-        precision=precision,
-        block_size=block_size,
-        crossline_block=crossline_block,
-    )
+    settings = Settings(stride=stride, batch_size=batch_size, device=device,
+                        orientations=tuple(orientations), precision=precision,
+                        block_size=block_size, crossline_block=crossline_block)  # fmt: skip
     check_executor_options(scheduler, workers, executor)
-    options = tuple(sorted((open_options or {}).items()))
+    options = _reading_options(open_options, crs)
     run = plan_run(source, Path(output), model, settings, options, normalisation, resume, overwrite)
     return run.execute(progress, scheduler, workers, executor)
+
+
+def _reading_options(
+    open_options: dict[str, Any] | None, crs: str | None
+) -> tuple[tuple[str, Any], ...]:
+    """``open_segy``'s options as a sorted tuple, with the CRS as WKT when given."""
+    options = dict(open_options or {})
+    if crs is not None:
+        options["crs"] = resolve_crs(crs)
+    return tuple(sorted(options.items()))
 
 
 @dataclass(frozen=True)

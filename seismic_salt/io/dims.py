@@ -21,3 +21,6 @@ TIME_UNIT = "ms"
 DEPTH_UNIT = "m"
 SAMPLE_UNITS = (TIME_UNIT, DEPTH_UNIT, "ft")
 """Units the sample axis may carry: milliseconds (time), metres or feet (depth)."""
+
+CRS = "crs"
+"""Scalar coordinate holding the coordinate reference system (CF ``grid_mapping``)."""

@@ -28,6 +28,7 @@ from seismic_salt.io.layout import (
     read_layout,
     read_text_header,
 )
+from seismic_salt.io.remote import local_path
 
 OFFSET_BYTE = 37
 COORD_SCALAR_BYTE = 71
@@ -74,6 +75,7 @@ class SegyScan:
         text_header: Decoded textual header.
         iline_byte: Trace-header byte of the inline numbers.
         xline_byte: Trace-header byte of the crossline numbers.
+        cdp_bytes: Trace-header bytes of CDP X and CDP Y.
     """
 
     layout: Layout
@@ -86,6 +88,14 @@ class SegyScan:
     text_header: str
     iline_byte: int
     xline_byte: int
+    cdp_bytes: tuple[int, int] = (CDP_X_BYTE, CDP_Y_BYTE)
+
+    @property
+    def coordinate_problem(self) -> str | None:
+        """Why the CDP X/Y give no map grid (all equal, on one line), or None."""
+        from seismic_salt.io.coordinates import coordinate_problem
+
+        return coordinate_problem(self.cdp_x, self.cdp_y, self.geometry.live)
 
 
 def open_segyio(layout: Layout) -> segyio.SegyFile:
@@ -112,7 +122,7 @@ def scan_segy(
     """Read the headers of a post-stack SEG-Y file and build its geometry.
 
     Args:
-        path: The SEG-Y file.
+        path: The SEG-Y file, or an fsspec URL of one (read from a local cached copy).
         iline: Trace-header byte of the inline number.
         xline: Trace-header byte of the crossline number.
         cdp_x: Trace-header byte of the CDP X coordinate.
@@ -132,7 +142,7 @@ def scan_segy(
         _check_header_byte(name, byte)
     if sample_unit is not None and sample_unit not in SAMPLE_UNITS:
         raise SegyError(f"sample unit {sample_unit!r} is unknown; use one of {SAMPLE_UNITS}")
-    layout = read_layout(path)
+    layout = read_layout(local_path(path))
     check_segyio_agrees(layout)
     wanted = sorted({iline, xline, OFFSET_BYTE, cdp_x, cdp_y, COORD_SCALAR_BYTE})
     fields = read_header_fields(layout, wanted)
@@ -160,6 +170,7 @@ def scan_segy(
         text_header=text,
         iline_byte=iline,
         xline_byte=xline,
+        cdp_bytes=(cdp_x, cdp_y),
     )
 
 

@@ -22,11 +22,14 @@ from typing import Any
 import numpy as np
 import segyio
 import xarray as xr
-from xarray.backends import BackendArray, BackendEntrypoint, CachingFileManager
+from xarray.backends import BackendArray, CachingFileManager
 from xarray.backends.locks import SerializableLock
 from xarray.core import indexing
 
 from seismic_salt.errors import DataError, GeometryError
+from seismic_salt.io.backend import SegyBackendEntrypoint
+from seismic_salt.io.coordinates import warn_degenerate
+from seismic_salt.io.crs import with_crs
 from seismic_salt.io.dims import AMPLITUDE, CDP_X, CDP_Y, CROSSLINE, DIMS, INLINE, LIVE, SAMPLE
 from seismic_salt.io.headers import CDP_X_BYTE, CDP_Y_BYTE, ILINE_BYTE, XLINE_BYTE
 from seismic_salt.io.scan import SegyScan, scan_segy
@@ -57,13 +60,17 @@ def open_segy(
     cdp_y: int = CDP_Y_BYTE,
     chunks: int | Mapping[str, int] | None = None,
     sample_unit: str | None = None,
+    crs: str | None = None,
 ) -> xr.Dataset:
     """Open a post-stack SEG-Y file as a lazy ``xr.Dataset``.
 
-    Only headers are read here; samples are read chunk by chunk when computed.
+    Only headers are read here; samples are read chunk by chunk when computed. CDP X/Y
+    that give no map grid (all equal, or all on one line) are reported once with a
+    :class:`~seismic_salt.errors.CoordinateWarning`.
 
     Args:
-        path: The SEG-Y file.
+        path: The SEG-Y file, or an fsspec URL of one (``s3://``, ``memory://``...; read
+            from a cached local copy, see :mod:`seismic_salt.io.remote`).
         iline: Trace-header byte of the inline number.
         xline: Trace-header byte of the crossline number.
         cdp_x: Trace-header byte of the CDP X coordinate.
@@ -72,19 +79,23 @@ def open_segy(
             (-1 for the whole axis). ``None``: blocks of whole inlines of about 64 MB.
         sample_unit: ``"ms"``, ``"m"`` or ``"ft"``; ``None`` reads it from the textual
             header and defaults to ``"ms"``.
+        crs: Coordinate reference system of CDP X/Y (``"EPSG:32615"``, WKT...), kept as
+            the CF ``crs`` coordinate (:mod:`seismic_salt.io.crs`); None: none.
 
     Returns:
         A dataset with ``amplitude[inline, crossline, sample]`` (float32, dask; NaN where
         the survey has no trace), coords ``inline``, ``crossline``, ``sample`` (attr
-        ``units``), ``cdp_x``/``cdp_y`` (scaled, on inline × crossline) and ``live``,
-        and attrs ``text_header``, ``sample_interval``, ``data_format``, ``byte_order``,
-        ``source_path``, ``iline_byte``, ``xline_byte``, ``sorting``.
+        ``units``), ``cdp_x``/``cdp_y`` (scaled, on inline × crossline), ``live`` and,
+        with ``crs``, ``crs``; attrs ``text_header``, ``sample_interval``,
+        ``data_format``, ``byte_order``, ``source_path``, ``iline_byte``,
+        ``xline_byte``, ``cdp_x_byte``, ``cdp_y_byte``, ``sorting``.
 
     Raises:
         InputFileError: The file is missing.
         SegyError: The file is not readable SEG-Y (text only, truncated, unknown format).
         GeometryError: The header bytes give no post-stack grid (wrong bytes, duplicate
             inline/crossline pairs, pre-stack data).
+        DataError: pyproj does not know ``crs``.
 
     Example:
         >>> ds = open_segy("volume.sgy")  # doctest: +SKIP
@@ -92,7 +103,7 @@ def open_segy(
     """
     scan = scan_segy(path, iline=iline, xline=xline, cdp_x=cdp_x, cdp_y=cdp_y,
                      sample_unit=sample_unit)  # fmt: skip
-    return dataset_from_scan(scan, chunks=chunks)
+    return with_crs(dataset_from_scan(scan, chunks=chunks), crs)
 
 
 def dataset_from_scan(
@@ -109,6 +120,8 @@ def dataset_from_scan(
     Returns:
         The dataset.
     """
+    layout = scan.layout
+    warn_degenerate(scan.cdp_x, scan.cdp_y, scan.geometry.live, str(layout.path), scan.cdp_bytes)
     array = SegyBackendArray(scan)
     data: Any = indexing.LazilyIndexedArray(array)
     if not lazy_only:
@@ -129,7 +142,6 @@ def dataset_from_scan(
         CDP_Y: ((INLINE, CROSSLINE), scan.cdp_y),
         LIVE: ((INLINE, CROSSLINE), geometry.live),
     }
-    layout = scan.layout
     attrs = {
         "text_header": scan.text_header,
         "sample_interval": scan.sample_interval,
@@ -138,6 +150,8 @@ def dataset_from_scan(
         "source_path": str(layout.path),
         "iline_byte": scan.iline_byte,
         "xline_byte": scan.xline_byte,
+        "cdp_x_byte": scan.cdp_bytes[0],
+        "cdp_y_byte": scan.cdp_bytes[1],
         "sorting": geometry.sorting,
     }
     return xr.Dataset({AMPLITUDE: variable}, coords=coords, attrs=attrs)
@@ -324,46 +338,6 @@ class SegyBackendArray(BackendArray):
         block = self.read(tuple(k if isinstance(k, slice) else slice(k, k + 1) for k in key))
         drop = tuple(axis for axis, k in enumerate(key) if not isinstance(k, slice))
         return block.squeeze(axis=drop) if drop else block
-
-
-class SegyBackendEntrypoint(BackendEntrypoint):
-    """``xr.open_dataset(path, engine=SegyBackendEntrypoint)`` for post-stack SEG-Y.
-
-    The dataset is the one of :func:`open_segy`; its ``amplitude`` encoding carries
-    ``preferred_chunks`` of one whole inline, so any block of inlines asked for with
-    ``chunks=`` is aligned (``chunks={}`` gives one inline per chunk).
-    """
-
-    description = "Open post-stack 3D SEG-Y files (inline × crossline × sample) with segyio"
-    url = "https://github.com/seismic-salt/seismic-salt"
-    open_dataset_parameters = (
-        "filename_or_obj",
-        "drop_variables",
-        "iline",
-        "xline",
-        "cdp_x",
-        "cdp_y",
-        "sample_unit",
-    )
-
-    def open_dataset(  # type: ignore[override]
-        self,
-        filename_or_obj: str | Path,
-        *,
-        drop_variables: Any = None,
-        iline: int = ILINE_BYTE,
-        xline: int = XLINE_BYTE,
-        cdp_x: int = CDP_X_BYTE,
-        cdp_y: int = CDP_Y_BYTE,
-        sample_unit: str | None = None,
-    ) -> xr.Dataset:
-        scan = scan_segy(filename_or_obj, iline=iline, xline=xline, cdp_x=cdp_x, cdp_y=cdp_y,
-                         sample_unit=sample_unit)  # fmt: skip
-        ds = dataset_from_scan(scan, lazy_only=True)
-        return ds.drop_vars(drop_variables or [], errors="ignore")
-
-    def guess_can_open(self, filename_or_obj: Any) -> bool:
-        return Path(str(filename_or_obj)).suffix.lower() in {".sgy", ".segy"}
 
 
 def _resolve_chunks(

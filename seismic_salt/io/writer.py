@@ -2,7 +2,10 @@
 
 With a template, the template's textual, binary (format set to 5) and trace headers are
 copied and only the samples are replaced, matched by inline/crossline label; without
-one, headers are built from the coords, inline-sorted. The data are computed one block
+one, headers are built from the coords, inline-sorted. A CRS the data carry (the CF
+``crs`` coordinate, :mod:`seismic_salt.io.crs`) is written as a ``CRS: EPSG:NNNN
+(name)`` line of the textual header (a template's first blank line, else line 39).
+The data are computed one block
 of inlines at a time, and the file is written under a temporary name in the target
 folder and renamed at the end (:mod:`seismic_salt.outputs`), so a failed write never
 leaves a complete-looking file and never harms the file it was to replace.
@@ -99,8 +102,33 @@ def to_segy(
         if template is None:
             _write_fresh(data, tmp)
         else:
-            _write_from_template(data, tmp, Path(template), iline, xline)
+            _write_from_template(data, tmp, template, iline, xline)
     return path
+
+
+def crs_line(data: xr.DataArray) -> str | None:
+    """The textual-header line naming the data's CRS, or None without one."""
+    from seismic_salt.io.crs import crs_label, crs_of
+
+    wkt = crs_of(data)
+    return f"CRS: {crs_label(wkt)}".upper() if wkt else None
+
+
+def with_text_line(raw: bytes, line: str | None) -> bytes:
+    """Put ``line`` into a 3200-byte textual header: its first blank line, else line 39.
+
+    The header keeps its encoding (EBCDIC or ASCII) and its other lines.
+    """
+    if not line:
+        return raw
+    ebcdic = raw.count(0x40) > raw.count(0x20)
+    codec = "cp037" if ebcdic else "latin-1"
+    text = raw.decode(codec)
+    rows = [text[i : i + 80] for i in range(0, TEXT_HEADER_BYTES, 80)]
+    blank = [n for n in range(1, 39) if not rows[n][4:].strip()]
+    n = blank[0] if blank else 38
+    rows[n] = f"C{n + 1:2d} {line}"[:80].ljust(80)
+    return "".join(rows).encode(codec, errors="replace")
 
 
 def _as_volume(data: xr.DataArray) -> xr.DataArray:
@@ -147,7 +175,9 @@ def _write_fresh(data: xr.DataArray, tmp: Path) -> None:
     crosslines = np.asarray(data[CROSSLINE].values).astype(np.int64)
     sequence = 0
     with open(tmp, "wb") as fh:
-        fh.write(_text_header(unit, interval, samples[0], live.all()))
+        fh.write(
+            with_text_line(_text_header(unit, interval, samples[0], live.all()), crs_line(data))
+        )
         fh.write(_binary_header(n_xl, interval, n_s, unit))
         for rows in _inline_blocks(n_il, n_xl * n_s * 4):
             mask = live[rows]
@@ -262,8 +292,10 @@ def _binary_header(n_crosslines: int, interval: int, n_samples: int, unit: str) 
 def _write_from_template(
     data: xr.DataArray, tmp: Path, template: Path, iline: int, xline: int
 ) -> None:
+    from seismic_salt.io.remote import local_path
     from seismic_salt.io.scan import scan_segy
 
+    template = local_path(template)
     scan = scan_segy(template, iline=iline, xline=xline)
     layout = scan.layout
     if data.sizes[SAMPLE] != layout.n_samples or not np.allclose(
@@ -279,6 +311,7 @@ def _write_from_template(
     n_s = layout.n_samples
     with open(template, "rb") as src, open(tmp, "wb") as dst:
         head = bytearray(src.read(layout.data_start))
+        head[:TEXT_HEADER_BYTES] = with_text_line(bytes(head[:TEXT_HEADER_BYTES]), crs_line(data))
         fmt = np.dtype(order + "i2")
         head[FILE_HEADER_BYTES - 400 + 24 : FILE_HEADER_BYTES - 400 + 26] = np.array(
             IEEE_FLOAT, fmt

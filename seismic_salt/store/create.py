@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from seismic_salt.errors import StoreError
-from seismic_salt.io.dims import DIMS
+from seismic_salt.io.dims import CRS, DIMS
 from seismic_salt.store.layout import FILL, MARKER, SCALE, SCRATCH, SCRATCH_MARKER, VARIABLE
 
 __all__ = ["create_store"]
@@ -39,7 +39,8 @@ def create_store(
         path: Directory of the store (see :func:`seismic_salt.outputs.check_store_output`
             for what may be there).
         coords: A dataset or data array whose ``inline``, ``crossline``, ``sample``
-            coordinates (and ``cdp_x``, ``cdp_y``, ``live`` if present) describe the volume.
+            coordinates (and ``cdp_x``, ``cdp_y``, ``live`` and the CF ``crs`` if present)
+            describe the volume.
         block_size: Inlines per block (the chunk size along ``inline``).
         attrs: Provenance attributes; ``complete`` is set to false.
         crossline_block: When set, also create the scratch space of a crossline pass:
@@ -75,6 +76,8 @@ def create_store(
     ds = xr.Dataset(data_vars, coords=_coords(coords), attrs=dict(attrs))
     ds.attrs.update(block_size=int(block_size), complete=False)
     ds[VARIABLE].attrs.update(long_name="salt probability", units="1", valid_range=[0.0, 1.0])
+    if CRS in ds.coords:
+        ds[VARIABLE].attrs["grid_mapping"] = CRS  # CF: the variable's map projection
     encoding: dict[str, Any] = {
         name: {
             "dtype": "uint8",
@@ -104,7 +107,7 @@ def create_store(
 def _coords(source: Any) -> dict[str, Any]:
     """Pick the coordinates a store keeps from a source dataset or array."""
     keep = {}
-    for name in (*DIMS, "cdp_x", "cdp_y", "live"):
+    for name in (*DIMS, "cdp_x", "cdp_y", "live", CRS):
         if name in source.coords:
             coord = source.coords[name]
             keep[name] = (coord.dims, np.asarray(coord.values), dict(coord.attrs))

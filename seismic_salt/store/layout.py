@@ -12,7 +12,9 @@ Layout (zarr format 3, consolidated metadata):
   block is stored, even one holding only fill, so a missing chunk file always means
   damage (:mod:`seismic_salt.store.integrity` checks).
 - Coordinates of the source: ``inline``, ``crossline``, ``sample`` (with its units),
-  ``cdp_x``/``cdp_y`` and ``live`` on (inline, crossline) when the source has them.
+  ``cdp_x``/``cdp_y`` and ``live`` on (inline, crossline) when the source has them, and
+  the scalar ``crs`` (CF grid mapping: ``crs_wkt``, ``spatial_ref`` and pyproj's CF
+  attributes; ``salt_probability`` names it in ``grid_mapping``) when one was given.
 - Attributes: ``software_version``, ``model_name``, ``model_sha256``, ``source_path``,
   ``source_size``, ``source_mtime_ns``, ``source_digest``, ``reading`` (JSON text),
   ``parameters`` (JSON text), ``normalisation`` (JSON text), ``block_size`` and

@@ -205,6 +205,10 @@ def source_template(attrs: Mapping[str, Any], store: str | Path) -> Path:
             f"{store} does not record its source SEG-Y (no source_path attribute): "
             "give the geometry with template=volume.sgy"
         )
+    from seismic_salt.io.remote import is_url, local_path
+
+    if is_url(recorded):
+        return local_path(recorded)  # a SEG-Y read from a URL: its cached copy
     if not Path(recorded).is_file():
         raise InputFileError(
             f"the store's source SEG-Y {recorded} is missing: give template=volume.sgy"

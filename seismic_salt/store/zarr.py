@@ -5,8 +5,12 @@ made by :func:`~seismic_salt.store.create.create_store` (re-exported here), its 
 (arrays, chunks, codes) is described in :mod:`seismic_salt.store.layout` and its
 attributes by :class:`seismic_salt.store.schema.StoreAttrs`.
 
-``xr.open_zarr(path)`` decodes ``salt_probability`` to floats in [0, 1] with NaN where
-traces are dead or blocks are missing.
+:func:`open_store` gives ``salt_probability`` as lazy ``float32`` in [0, 1] with NaN
+where traces are dead or blocks are missing, the same values as :func:`read_block`.
+A plain ``xr.open_zarr(path)`` decodes the same values as ``float64``: xarray takes the
+float type from the type of the ``scale_factor`` attribute, and zarr keeps attributes
+as JSON, whose numbers read back as float64 (``.astype("float32")`` gives the same
+values as :func:`open_store`).
 
 """
 
@@ -50,6 +54,7 @@ __all__ = [
     "open_complete",
     "open_group",
     "open_store",
+    "as_float32",
     "read_attrs",
     "read_block",
     "unmark_blocks",
@@ -275,7 +280,7 @@ def is_store(path: str | Path) -> bool:
 
 
 def open_store(path: str | Path) -> Any:
-    """Open a store as an ``xr.Dataset`` (lazy; probabilities as floats, NaN fill).
+    """Open a store as an ``xr.Dataset`` (lazy; probabilities as ``float32``, NaN fill).
 
     Raises:
         StoreError: If ``path`` is not a readable store.
@@ -286,9 +291,25 @@ def open_store(path: str | Path) -> Any:
     try:
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message=".*[Cc]onsolidated metadata.*")
-            return xr.open_zarr(str(path))
+            ds = xr.open_zarr(str(path))
     except Exception as err:  # damaged metadata: xarray and zarr raise many types
         raise StoreError(f"{path} is not a readable zarr store: {_reason(err)}") from err
+    return as_float32(ds)
+
+
+def as_float32(ds: Any) -> Any:
+    """Give the probability variables of an opened store as ``float32`` (lazily).
+
+    The values are those of :func:`~seismic_salt.store.layout.decode`; attributes and
+    the on-disk encoding (``uint8``, ``scale_factor``) are kept, so the dataset writes
+    back as it was stored.
+    """
+    for name in (VARIABLE, SCRATCH):
+        if name in ds.data_vars and ds[name].dtype != np.float32:
+            encoding = dict(ds[name].encoding)
+            ds[name] = ds[name].astype(np.float32)
+            ds[name].encoding = encoding
+    return ds
 
 
 def open_complete(path: str | Path) -> Any:

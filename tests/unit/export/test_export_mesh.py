@@ -1,3 +1,6 @@
+import contextlib
+import warnings
+
 import numpy as np
 import pytest
 
@@ -62,17 +65,54 @@ def test_two_bodies_min_size_and_tsurf_round_trip(make_cube, tmp_path):
         np.testing.assert_array_equal(f_back, f)
 
 
-def test_obj_and_ply(make_cube, tmp_path):
+@pytest.mark.parametrize("fmt", ["ply", "stl", "vtu", "obj"])
+def test_meshio_formats_read_back_with_sphere_area_and_volume(
+    make_cube, make_sphere, tmp_path, fmt
+):
+    meshio = pytest.importorskip("meshio")
+    radius = 160.0
+    meshes = salt_mesh(sphere_cube(make_cube, make_sphere, radius))
+    path = write_mesh(meshes, tmp_path / f"salt.{fmt}")
+    back = meshio.read(path)
+    faces = back.cells_dict["triangle"]
+    assert mesh_volume(back.points, faces) == pytest.approx(4 / 3 * np.pi * radius**3, rel=0.02)
+    assert mesh_area(back.points, faces) == pytest.approx(4 * np.pi * radius**2, rel=0.02)
+    head = path.read_bytes()[:80]
+    if fmt == "ply":  # binary, as PyVista and ParaView users expect
+        assert b"format binary_little_endian" in head
+    if fmt == "stl":
+        assert not head.startswith(b"solid")  # binary STL
+    if fmt == "vtu":
+        assert set(np.unique(back.cell_data["body"][0])) == {1}
+
+
+def test_tsurf_reads_back_with_xtgeo_and_carries_its_coordinate_system(
+    make_cube, make_sphere, tmp_path
+):
+    xtgeo = pytest.importorskip("xtgeo")
+    radius = 160.0
+    cube = sphere_cube(make_cube, make_sphere, radius)  # depth cube in metres
+    path = write_mesh(salt_mesh(cube), tmp_path / "salt.ts", crs="EPSG:32615")
+    with _no_warning_check():
+        surface = xtgeo.triangulated_surface_from_file(path)
+    assert surface.compute_surface_area() == pytest.approx(4 * np.pi * radius**2, rel=0.02)
+    vol = mesh_volume(surface.vertices, surface.triangles)
+    assert vol == pytest.approx(4 / 3 * np.pi * radius**3, rel=0.02)
+    system = surface.metadata.freeform["tsurf_coord_sys"]
+    assert system["name"] == "EPSG:32615"
+    assert tuple(system["axis_unit"]) == ("m", "m", "m")
+    assert system["zpositive"] == "Depth"
+    assert not (tmp_path / "salt.prj").exists()  # TSurf has its own field
+
+
+def test_time_tsurf_says_ms_and_a_foot_crs_says_ft(make_cube, tmp_path):
     p = np.zeros((6, 6, 6), np.float32)
     p[2:4, 2:4, 2:4] = 1.0
-    meshes = salt_mesh(make_cube(p))
-    nv, nf = len(meshes[0][0]), len(meshes[0][1])
-    obj = write_mesh(meshes, tmp_path / "salt.obj").read_text().splitlines()
-    assert sum(line.startswith("v ") for line in obj) == nv
-    assert sum(line.startswith("f ") for line in obj) == nf
-    ply = write_mesh(meshes, tmp_path / "salt.ply").read_text().splitlines()
-    assert f"element vertex {nv}" in ply and f"element face {nf}" in ply
-    assert len(ply) == ply.index("end_header") + 1 + nv + nf
+    path = write_mesh(salt_mesh(make_cube(p)), tmp_path / "salt.ts", crs="EPSG:2277")
+    text = path.read_text()
+    assert 'AXIS_UNIT "ft" "ft" "ms"' in text and "ZPOSITIVE Depth" in text
+    path = write_mesh(salt_mesh(make_cube(p)), tmp_path / "plain.ts")
+    assert "NAME Default" in path.read_text() and 'AXIS_UNIT "m" "m" "ms"' in path.read_text()
 
 
 def test_errors(make_cube, tmp_path):
@@ -82,3 +122,10 @@ def test_errors(make_cube, tmp_path):
     with pytest.raises(StoreError, match="GiB"):
         salt_mesh(da, max_mask_bytes=10)
     assert salt_mesh(da) == []
+
+
+@contextlib.contextmanager
+def _no_warning_check():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # xtgeo calls AXIS_UNIT "m" "m" "ms" uncommon
+        yield

@@ -94,8 +94,18 @@ def test_bad_settings_are_refused(echo_model, options, match, make_volume):
 
 
 def test_wrong_dims_are_refused(echo_model, make_volume):
-    with pytest.raises(DataError, match="dims"):
-        segment(make_volume(1, 5, 5).rename(sample="time"), echo_model)
+    with pytest.raises(DataError, match=r"dims \('inline', 'crossline', 'offset'\)"):
+        segment(make_volume(1, 5, 5).rename(sample="offset"), echo_model)
+
+
+def test_other_tools_dim_and_variable_names_are_accepted(echo_model, make_volume, sigmoid):
+    # issue 20: MDIO's time axis, segysak's iline/xline/twt and its variable "data"
+    volume = make_volume(2, 30, 40)
+    segysak = volume.rename(inline="iline", crossline="xline", sample="twt").to_dataset(name="data")
+    out = segment(segysak, echo_model, device="cpu").compute()
+    assert out.dims == ("inline", "crossline", "sample")
+    direct = segment(volume, echo_model, device="cpu").compute()
+    np.testing.assert_array_equal(out.values, direct.values)
 
 
 def test_volume_with_a_dead_half_skips_its_tiles(echo_model, make_volume, sigmoid):
