@@ -24,6 +24,7 @@ Example:
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +32,7 @@ import numpy as np
 
 from seismic_salt.errors import DataError, InputFileError
 
-__all__ = ["UNKNOWN", "check_labels", "labelled_sections", "read_labels"]
+__all__ = ["UNKNOWN", "check_labels", "check_picks", "labelled_sections", "read_labels"]
 
 UNKNOWN = 255
 """Label of a pixel nobody picked."""
@@ -73,13 +74,24 @@ def read_labels(path: str | Path, volume: Any, unknown: float | None = None) -> 
 
 
 def check_labels(
-    raw: np.ndarray, shape: tuple[int, ...], unknown: float | None = None
+    raw: np.ndarray,
+    shape: tuple[int, ...],
+    unknown: float | None = None,
+    *,
+    both_classes: bool = True,
 ) -> np.ndarray:
     """Map raw label values to 1 / 0 / :data:`UNKNOWN` and check them against ``shape``.
 
+    Args:
+        raw: Label values as read (any numeric dtype).
+        shape: The volume's shape ``[inline, crossline, sample]``.
+        unknown: One more value that means "not picked", besides NaN and 255.
+        both_classes: Also require picks of salt and of not-salt (:func:`check_picks`);
+            off for one of several volumes checked together.
+
     Raises:
         DataError: Another shape, a value that is none of 1, 0, NaN, 255 or ``unknown``,
-            no picked pixel, or picks of one class only.
+            or (with ``both_classes``) no picked pixel or picks of one class only.
     """
     raw = np.asarray(raw)
     if raw.shape != tuple(shape):
@@ -101,16 +113,27 @@ def check_labels(
             f"(NaN, 255{extra}); give the value that means 'not picked' as unknown"
         )
     labels = np.where(missing, UNKNOWN, values).astype(np.uint8)
-    picked = labels[labels != UNKNOWN]
-    if picked.size == 0:
+    if both_classes:
+        check_picks([labels])
+    return labels
+
+
+def check_picks(labels: Sequence[np.ndarray]) -> None:
+    """Check that labels (of one volume or several together) pick salt and not-salt pixels.
+
+    Raises:
+        DataError: No picked pixel, or picks of one class only.
+    """
+    salt = sum(int((volume == 1).sum()) for volume in labels)
+    not_salt = sum(int((volume == 0).sum()) for volume in labels)
+    if salt + not_salt == 0:
         raise DataError("the labels pick no pixel: every value means unknown")
-    if picked.min() == picked.max():
-        kind = "salt" if picked[0] == 1 else "not salt"
+    if not (salt and not_salt):
+        kind = "salt" if salt else "not salt"
         raise DataError(
             f"every picked pixel is {kind}: pick both salt and not-salt pixels so the model "
             "learns where the boundary is"
         )
-    return labels
 
 
 def labelled_sections(labels: np.ndarray) -> np.ndarray:

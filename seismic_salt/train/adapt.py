@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from seismic_salt.errors import DataError
-from seismic_salt.labels import UNKNOWN, check_labels, labelled_sections
+from seismic_salt.labels import UNKNOWN, check_labels, check_picks, labelled_sections
 
 __all__ = ["FinetuneResult", "FinetuneSettings", "LabelledVolume", "adapt"]
 
@@ -144,6 +144,7 @@ def adapt(
     network = copy.deepcopy(network).to(device)
     precision = choose_precision(network, device, settings.precision)
     learning = _prepare(train, network)
+    check_picks([volume.labels for volume in learning])  # over all volumes, not each
     scorer = _Scorer(_prepare(validation, network), settings, str(device), precision)
     base_iou = best_iou = scorer(network)
     log(f"base model: validation IoU {base_iou:.3f}")
@@ -193,7 +194,7 @@ def _prepare(volumes: Sequence[LabelledVolume], model: Any) -> list[_Prepared]:
     prepared = []
     for volume in volumes:
         values = np.asarray(getattr(volume.amplitude, "values", volume.amplitude), np.float32)
-        labels = check_labels(volume.labels, values.shape)
+        labels = check_labels(volume.labels, values.shape, both_classes=False)
         scaling = Normalisation.fit(values, contract=model_contract(model))
         prepared.append(_Prepared(values, labels, scaling, volume.name))
     return prepared
@@ -208,7 +209,10 @@ class _Scorer:
         self.parts = []
         for volume in volumes:
             rows = labelled_sections(volume.labels)
-            self.parts.append((volume.values[rows], volume.labels[rows], volume.scaling))
+            if rows.size:
+                self.parts.append((volume.values[rows], volume.labels[rows], volume.scaling))
+        if not self.parts:
+            raise DataError("the held-back labels pick no pixel: nothing to score fine-tuning on")
         self.settings, self.device, self.precision = settings, device, precision
 
     def __call__(self, model: Any) -> float:

@@ -98,3 +98,15 @@ def test_png_masks_named_by_inline(tmp_path, volume):
     Image.fromarray(grey[:, :5]).save(folder / "102.png")
     with pytest.raises(DataError, match="102.png is 5x12 pixels; inline 102 is 8 crosslines"):
         read_labels(folder, volume)
+
+
+def test_several_volumes_need_both_classes_together_not_each():
+    from seismic_salt.labels import check_picks
+
+    only_rock = check_labels(np.zeros((1, 2, 2)), (1, 2, 2), both_classes=False)
+    only_salt = check_labels(np.ones((1, 2, 2)), (1, 2, 2), both_classes=False)
+    check_picks([only_rock, only_salt])  # a salt-free line beside one with salt is fine
+    with pytest.raises(DataError, match="every picked pixel is not salt"):
+        check_picks([only_rock, only_rock])
+    with pytest.raises(DataError, match="pick no pixel"):
+        check_picks([np.full((1, 2, 2), 255, np.uint8)])
