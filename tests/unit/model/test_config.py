@@ -70,4 +70,4 @@ def test_a_run_names_and_scales_for_a_checkpoint_without_torch():
         "from seismic_salt.inference import resolve_model; ref = resolve_model('default'); "
         "print(ref.name, ref.sha256 == ref.config.sha256, ref.config.input.normalisation.kind)"
     )
-    assert printed(code) == ["hyper_resnet34_fast.tgs", "True", "robust_clip", "False"]
+    assert printed(code) == ["hyper_resnet34_fast.tgs", "True", "tile_stretch", "False"]
