@@ -6,11 +6,12 @@
 1. Transfer, on ``tgs-sections/continuous/`` (real seismic lines, scaled like a survey):
    the labelled tiles of sections 1, 3, 5, 7 play the user's picks and the labelled tiles
    of sections 2, 4, 6, 8 are scored, then the reverse. Within the picked group a quarter
-   of the labelled tiles (a different quarter per seed) is held back for the early stop,
-   as ``finetune`` holds back inlines. Scores are pooled IoU over the scored group's
-   labelled pixels through the volume path (``segment`` defaults, threshold 0.5),
-   column-only masks left out as in ``benchmarks/sections.py``, for the base model and
-   the adapted one; one row per seed shows the spread between runs.
+   of the labelled tiles with salt and a quarter of those without (a different quarter per
+   seed) are held back for the early stop, as ``finetune`` holds back inlines. Scores are
+   pooled IoU over the scored group's labelled pixels through the volume path
+   (``segment`` defaults, threshold 0.5), column-only masks left out as in
+   ``benchmarks/sections.py``, for the base model and the adapted one; one row per
+   seed shows the spread between runs.
 2. Time: ``finetune`` with default settings on a generated survey of 10 labelled
    inlines of 500 crosslines × 500 samples (the acceptance case), wall time on this
    machine. Run with nothing else on the machine.
@@ -67,12 +68,16 @@ def pooled_iou(model, sections: list) -> float:
 
 
 def split_picks(sections: list, seed: int) -> tuple[list, list]:
-    """Training and validation volumes: a quarter of the labelled tiles held back."""
+    """Training and validation volumes: a quarter of the salt and salt-free tiles held back."""
     from seismic_salt.labels import UNKNOWN
     from seismic_salt.train.finetune import LabelledVolume
 
     tiles = [(k, w) for k, (_, _, windows) in enumerate(sections) for w in windows]
-    held = set(np.random.default_rng(seed).permutation(len(tiles))[: max(1, len(tiles) // 4)])
+    salt = np.array([(sections[k][1][0][w] == 1).any() for k, w in tiles])
+    rng = np.random.default_rng(seed)
+    held = set()
+    for group in (np.flatnonzero(salt), np.flatnonzero(~salt)):  # a quarter of each kind
+        held.update(rng.permutation(group)[: max(1, len(group) // 4)].tolist())
     train, validation = [], []
     for k, (amplitude, labels, _) in enumerate(sections):
         learn, check = labels.copy(), np.full_like(labels, UNKNOWN)

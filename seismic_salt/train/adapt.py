@@ -213,6 +213,11 @@ class _Scorer:
                 self.parts.append((volume.values[rows], volume.labels[rows], volume.scaling))
         if not self.parts:
             raise DataError("the held-back labels pick no pixel: nothing to score fine-tuning on")
+        if not any((labels == 1).any() for _, labels, _ in self.parts):
+            raise DataError(
+                "the held-back labels pick no salt, so IoU on them is undefined: hold back "
+                "inlines that pick salt"
+            )
         self.settings, self.device, self.precision = settings, device, precision
 
     def __call__(self, model: Any) -> float:

@@ -208,7 +208,10 @@ def _validation_positions(
     chosen: Sequence[int] | None,
     settings: FinetuneSettings,
 ) -> np.ndarray:
-    """Positions of the held-back inlines: the ones asked for, or a spread-out share."""
+    """Positions of the held-back inlines: the ones asked for, or a spread-out share.
+
+    The share is taken among the inlines that pick salt when two or more do.
+    """
     labelled = labelled_sections(labels)
     if len(labelled) < 2:
         raise DataError(
@@ -225,7 +228,10 @@ def _validation_positions(
         if unlabelled or len(positions) == 0:
             raise DataError(f"validation inlines {unlabelled or list(chosen)} hold no label")
         return positions
-    count = min(len(labelled) - 1, max(1, round(settings.validation_share * len(labelled))))
+    # among the inlines that pick salt (IoU needs some), keeping one of them to learn from
+    salted = labelled[(labels[labelled] == 1).any(axis=(1, 2))]
+    pool = salted if len(salted) >= 2 else labelled
+    count = min(len(pool) - 1, max(1, round(settings.validation_share * len(labelled))))
     # spread over the survey: the middle one of each of `count` equal groups
-    groups = np.array_split(labelled, count)
+    groups = np.array_split(pool, count)
     return np.array([group[len(group) // 2] for group in groups], dtype=int)

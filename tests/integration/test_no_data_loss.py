@@ -9,8 +9,8 @@ import os
 
 import numpy as np
 import pytest
-import torch
 from click.testing import CliRunner
+from echo_model import Echo
 
 from seismic_salt_cli.main import cli
 
@@ -81,17 +81,6 @@ def test_an_existing_export_is_replaced_only_with_overwrite_and_whole(survey, tm
     assert CliRunner().invoke(cli, [*map(str, args), "--overwrite"]).exit_code == 0
     assert checksums(out) == first  # the same export, written again
     assert sorted(p.name for p in tmp_path.iterdir()) == ["mask.sgy", "s.zarr", "v.sgy"]
-
-
-class Echo(torch.nn.Module):
-    """A model that returns its amplitude channel as the logit (fast, deterministic)."""
-
-    def __init__(self):
-        super().__init__()
-        self.scale = torch.nn.Parameter(torch.ones(1))
-
-    def forward(self, x):
-        return x[:, :1] * self.scale
 
 
 def test_demo_overwrite_keeps_every_file_it_did_not_write(tmp_path):

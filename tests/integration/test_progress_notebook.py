@@ -5,6 +5,7 @@ import logging
 import numpy as np
 import pytest
 import xarray as xr
+from echo_model import Echo
 
 from seismic_salt.progress import Progress, visible
 
@@ -69,8 +70,6 @@ def test_a_bar_is_tqdm_counting_what_the_driver_reports(monkeypatch, capsys):
 def test_segment_to_zarr_counts_blocks_in_the_driver(monkeypatch, tmp_path):
     import threading
 
-    import torch
-
     from seismic_salt import progress as module
     from seismic_salt.inference import ThreadExecutor, segment_to_zarr
 
@@ -80,14 +79,6 @@ def test_segment_to_zarr_counts_blocks_in_the_driver(monkeypatch, tmp_path):
         def update(self, n=1, postfix=None):
             threads.append(threading.current_thread())
             super().update(n, postfix)
-
-    class Echo(torch.nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.scale = torch.nn.Parameter(torch.ones(1))
-
-        def forward(self, x):
-            return x[:, :1] * self.scale
 
     monkeypatch.setattr("seismic_salt.inference.to_zarr.Progress", Spy)
     dims = ("inline", "crossline", "sample")
