@@ -9,8 +9,8 @@ import os
 
 import numpy as np
 import pytest
+from amplitude_logit import AmplitudeLogit
 from click.testing import CliRunner
-from echo_model import Echo
 
 from seismic_salt_cli.main import cli
 
@@ -96,8 +96,8 @@ def test_demo_overwrite_keeps_every_file_it_did_not_write(tmp_path):
     before = checksums(thesis, notes)
     refused(["demo", "-o", folder, "--shape", "3,30,40", "-q"], "not empty", "--overwrite")
     for _ in range(2):  # into a folder with other files, then over its own files
-        result = run_demo(folder, model=Echo(), shape=(3, 30, 40), overwrite=True, progress=False,
-                          log=lambda line: None)  # fmt: skip
+        result = run_demo(folder, model=AmplitudeLogit(), shape=(3, 30, 40), overwrite=True,
+                          progress=False, log=lambda line: None)  # fmt: skip
         assert (folder / "demo.sgy").is_file() and (folder / "salt.zarr").is_dir()
         assert np.isfinite(result.iou)
     assert checksums(thesis, notes) == before

@@ -5,7 +5,7 @@ import logging
 import numpy as np
 import pytest
 import xarray as xr
-from echo_model import Echo
+from amplitude_logit import AmplitudeLogit
 
 from seismic_salt.progress import Progress, visible
 
@@ -83,7 +83,7 @@ def test_segment_to_zarr_counts_blocks_in_the_driver(monkeypatch, tmp_path):
     monkeypatch.setattr("seismic_salt.inference.to_zarr.Progress", Spy)
     dims = ("inline", "crossline", "sample")
     volume = xr.DataArray(np.ones((4, 20, 20), "float32"), dims=dims)
-    segment_to_zarr(volume, tmp_path / "s.zarr", Echo(), device="cpu", block_size=2,
+    segment_to_zarr(volume, tmp_path / "s.zarr", AmplitudeLogit(), device="cpu", block_size=2,
                     executor=ThreadExecutor(2))  # fmt: skip
     assert len(threads) == 2 and all(t is threading.main_thread() for t in threads)
 

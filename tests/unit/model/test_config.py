@@ -29,7 +29,7 @@ def test_bundled_config_reads_without_torch():
         "c = read_model_config(weights_path('default')); "
         "print(c.name, c.output.threshold, c.input.normalisation.kind)"
     )
-    assert printed(code) == ["hyper_resnet34_fast", "0.55", "robust_clip", "False"]
+    assert printed(code) == ["hyper_resnet34_fast", "0.55", "tile_stretch", "False"]
 
 
 def test_fields_of_the_bundled_config():

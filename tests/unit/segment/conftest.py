@@ -5,9 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import xarray as xr
-from echo_model import Echo
-
-AmplitudeLogit = Echo
+from amplitude_logit import AmplitudeLogit
 
 
 def _sigmoid(x):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 
 
-class Echo(torch.nn.Module):
+class AmplitudeLogit(torch.nn.Module):
     """Returns a tile's amplitude channel as the logit: sigmoid gives sigmoid(amplitude)."""
 
     def __init__(self) -> None:
