@@ -5,7 +5,7 @@ Measures, in one run on generated volumes:
 1. the model alone on pre-cut batches (the very tiles ``segment`` cuts from the volume,
    scaled as it scales them, same precision) against the whole pipeline
    (``segment_to_zarr``: read, normalise, cut, predict, blend, write), tiles/s and their
-   ratio (acceptance: pipeline >= 90 % of the model alone);
+   ratio (acceptance: pipeline >= 90 % of the model alone), each the best of ``--repeats``;
 2. batched section prediction against a naive loop that predicts one 101x101 patch per
    model call (``--naive-inlines``; 0 skips it);
 3. peak RSS of a ``segment_to_zarr`` run in a fresh subprocess, on a small volume and on
@@ -13,7 +13,7 @@ Measures, in one run on generated volumes:
 4. with ``--survey``: the time to segment a 1 GB float32 survey (400 inlines x 500
    crosslines x 1,250 samples), extrapolated from a measured slice of it
    (``--survey-inlines``) at ``--stride`` 101, 67 and 50, fp32 and the precision ``auto``
-   picks.
+   picks, eager and through ``torch.compile`` (its compilation timed apart, added once).
 
 Uses the bundled default model when present, else ``hyper_resnet34_fast`` with random
 weights (speed does not depend on the weights). Run it with nothing else on the machine.
@@ -60,15 +60,14 @@ def pick_model(root: Path) -> tuple[str, str]:
         return str(path), "hyper_resnet34_fast, random weights"
 
 
-def count_tiles(shape: tuple[int, int, int], stride: int) -> int:
-    from seismic_salt.tiling import Splitter
-
-    rows, cols = Splitter(stride=stride).grid((shape[2], shape[1])).counts
-    return shape[0] * rows * cols
-
-
 def time_pipeline(
-    segy: Path, model: str, root: Path, stride: int, batch_size: int, precision: str = "fp32"
+    segy: Path,
+    model: str,
+    root: Path,
+    stride: int,
+    batch_size: int,
+    precision: str = "fp32",
+    compile: str = "off",
 ) -> tuple[float, str]:
     """Time ``segment_to_zarr``; return (seconds, the precision it ran in)."""
     import json
@@ -87,6 +86,7 @@ def time_pipeline(
         precision=precision,
         progress=False,
         overwrite=True,
+        compile=compile,
     )
     seconds = time.perf_counter() - start
     chosen = json.loads(read_attrs(root / f"{segy.stem}-{stride}-{precision}.zarr")["parameters"])
@@ -128,26 +128,50 @@ def time_model_alone(
 
 
 def survey_table(root: Path, model: str, inlines: int, batch_size: int) -> None:
-    """Time a slice of the 1 GB survey at three strides and two precisions; extrapolate."""
+    """Time a slice of the 1 GB survey per stride, precision and compile mode; extrapolate.
+
+    A compiled run's first call compiles (once per process and precision): that time is
+    measured apart, by running the first compiled slice twice, and added once to its
+    extrapolated survey.
+    """
+    import torch
+
+    from seismic_salt.inference.settings import Settings, count_patches
+    from seismic_salt.model.compiled import choose_compile
+    from seismic_salt.model.precision import cpu_has_native_bf16
+
     survey = (400, 500, 1250)
     segy = make_segy(root / "survey.sgy", (inlines, *survey[1:]))
+    auto = choose_compile("auto", "cpu", count_patches(Settings(), survey))
     print(
         f"\n1 GB survey {survey[0]}x{survey[1]}x{survey[2]} float32, extrapolated from "
-        f"{inlines} inlines of it (x{survey[0] / inlines:.0f})"
+        f"{inlines} inlines of it (x{survey[0] / inlines:.0f}); CPU capability "
+        f"{torch.backends.cpu.get_cpu_capability()}; compile='auto' resolves to {auto!r} "
+        "for the whole survey at the default stride"
     )
-    print("| stride | precision | tiles/inline | tiles/s | survey minutes |")
-    print("|---|---|---|---|---|")
-    for stride in (101, 67, 50):
-        for precision in ("fp32", "auto"):
-            seconds, chosen = time_pipeline(segy, model, root, stride, batch_size, precision)
-            tiles = count_tiles((inlines, *survey[1:]), stride)
-            minutes = seconds * survey[0] / inlines / 60
-            label = precision if precision == "fp32" else f"auto ({chosen})"
-            print(
-                f"| {stride} | {label} | {tiles // inlines} | {tiles / seconds:.1f} "
-                f"| {minutes:.0f} |",
-                flush=True,
-            )
+    print("| stride | precision | compile | tiles/inline | tiles/s | survey minutes |")
+    print("|---|---|---|---|---|---|")
+    compilation: dict[str, float] = {}
+    for precision in ("fp32", "auto") if cpu_has_native_bf16() else ("fp32",):
+        for compile in ("off", "on"):
+            for stride in (101, 67, 50):
+                args = (segy, model, root, stride, batch_size, precision, compile)
+                seconds, chosen = time_pipeline(*args)
+                if compile == "on" and chosen not in compilation:
+                    again, _ = time_pipeline(*args)
+                    compilation[chosen] = seconds - again
+                    print(f"compilation ({chosen}): {compilation[chosen]:.0f} s", flush=True)
+                    seconds = again
+                tiles = count_patches(Settings(stride=stride), (inlines, *survey[1:]))
+                total = seconds * survey[0] / inlines + compilation.get(chosen, 0.0) * (
+                    compile == "on"
+                )
+                label = precision if precision == "fp32" else f"auto ({chosen})"
+                print(
+                    f"| {stride} | {label} | {compile} | {tiles // inlines} "
+                    f"| {tiles / seconds:.1f} | {total / 60:.0f} |",
+                    flush=True,
+                )
 
 
 def time_paired(
@@ -258,8 +282,9 @@ def main() -> None:
         print("| run | precision | tiles | seconds | tiles/s | pipeline / model alone |")
         print("|---|---|---|---|---|---|")
         for precision in ("fp32", "auto"):
-            seconds, chosen = time_pipeline(
-                segy, model, root, args.stride, args.batch_size, precision
+            seconds, chosen = min(  # best of as many runs as the model alone gets
+                time_pipeline(segy, model, root, args.stride, args.batch_size, precision)
+                for _ in range(args.repeats)
             )
             alone, tiles = time_model_alone(
                 segy, model, args.stride, args.batch_size, chosen, args.repeats

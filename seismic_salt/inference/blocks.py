@@ -78,22 +78,36 @@ def predict_block(
 def make_predictor(model: ModelRef, settings: Settings) -> Callable[[np.ndarray], np.ndarray]:
     """Return a callable mapping amplitude patches ``[N, 101, 101]`` to probabilities.
 
+    With ``settings.compile == "on"`` the model runs through ``torch.compile``, and each
+    call is padded to whole batches so that one batch shape is ever compiled; if the
+    compilation fails, a warning is logged and the eager model runs instead.
+
     Raises:
         CheckpointError: If the model cannot be loaded.
     """
+    from seismic_salt.model.compiled import compile_failure, compiled, give_up
     from seismic_salt.model.predict import predict_tiles
 
     device = resolve_device(settings.device)
-    module = load_module(model, device)
+    eager = load_module(model, device)
+    module = compiled(eager) if settings.compile == "on" else eager
+
+    def run(network: Any, patches: np.ndarray) -> np.ndarray:
+        return predict_tiles(network, patches, batch_size=settings.batch_size, device=device,
+                             precision=settings.precision)  # fmt: skip
 
     def predictor(patches: np.ndarray) -> np.ndarray:
-        return predict_tiles(
-            module,
-            patches,
-            batch_size=settings.batch_size,
-            device=device,
-            precision=settings.precision,
-        )
+        nonlocal module
+        if module is eager:
+            return run(eager, patches)
+        short = -len(patches) % settings.batch_size
+        padded = np.concatenate([patches, np.zeros((short, *patches.shape[1:]), patches.dtype)])
+        try:
+            return run(module, padded)[: len(patches)]
+        except compile_failure() as error:
+            give_up(eager, error)
+            module = eager
+            return run(eager, patches)
 
     return predictor
 

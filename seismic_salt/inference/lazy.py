@@ -20,7 +20,7 @@ from seismic_salt.errors import DataError
 from seismic_salt.inference.blocks import BlockPredictor, check_scaling, fit_scaling
 from seismic_salt.inference.model_ref import resolve_model
 from seismic_salt.inference.orientation import CROSSLINE, INLINE
-from seismic_salt.inference.settings import Settings, resolve_precision
+from seismic_salt.inference.settings import Settings, resolve_compile, resolve_precision
 from seismic_salt.inference.sources import check_volume, live_mask
 from seismic_salt.io.dims import CROSSLINE as CROSSLINE_DIM
 from seismic_salt.io.dims import INLINE as INLINE_DIM
@@ -49,6 +49,7 @@ def segment(
     crossline_block: int = Settings.crossline_block,
     normalisation: Normalisation | None = None,
     progress: bool | None = False,
+    compile: str = "auto",
 ) -> Any:
     """Predict the salt probability of every sample of a volume, lazily.
 
@@ -72,6 +73,7 @@ def segment(
         progress: Draw a bar of inlines done while a local dask scheduler computes the
             result (threads or processes); under a ``dask.distributed`` client, use
             ``dask.distributed.progress(result.persist())`` or the dashboard.
+        compile: ``"auto"``, ``"on"`` or ``"off"``, as for ``segment_to_zarr``.
 
     Returns:
         Lazy ``xr.DataArray`` ``salt_probability`` (float32 in [0, 1], NaN for dead
@@ -95,17 +97,12 @@ def segment(
     """
     amplitude = check_volume(amplitude)
     chunked = _chunk_inlines(amplitude, block_size)
-    settings = Settings(
-        stride=stride,
-        batch_size=batch_size,
-        device=device,
-        orientations=tuple(orientations),
-        precision=precision,
-        block_size=chunked.chunks[0][0],
-        crossline_block=crossline_block,
-    )
+    settings = Settings(stride=stride, batch_size=batch_size, device=device,
+                        orientations=tuple(orientations), precision=precision,
+                        block_size=chunked.chunks[0][0], crossline_block=crossline_block,
+                        compile=compile)  # fmt: skip
     ref = resolve_model(model)
-    settings = resolve_precision(settings, ref)
+    settings = resolve_compile(resolve_precision(settings, ref), amplitude.shape)
     live = live_mask(amplitude)
     scaling = normalisation or fit_scaling(amplitude, live, ref)
     check_scaling(scaling, ref)

@@ -13,13 +13,21 @@ from typing import TYPE_CHECKING, Any
 
 from seismic_salt.errors import DataError
 from seismic_salt.inference.orientation import ORIENTATIONS
+from seismic_salt.model.compiled import check_compile_mode
 from seismic_salt.model.precision import PRECISIONS
-from seismic_salt.tiling import TILE
+from seismic_salt.tiling import TILE, Splitter
 
 if TYPE_CHECKING:
     from seismic_salt.inference.model_ref import ModelRef
 
-__all__ = ["Settings", "check_device", "resolve_device", "resolve_precision"]
+__all__ = [
+    "Settings",
+    "check_device",
+    "count_patches",
+    "resolve_compile",
+    "resolve_device",
+    "resolve_precision",
+]
 
 RESOLVED_PRECISIONS = ("fp32", "bf16")
 """The precisions ``"auto"`` resolves to."""
@@ -41,6 +49,9 @@ class Settings:
         precision: ``"auto"``, ``"fp32"`` or ``"bf16"``; see :func:`resolve_precision`.
         block_size: Inlines per block (one task and one zarr chunk each).
         crossline_block: Crosslines per block of the crossline pass.
+        compile: ``"auto"``, ``"on"`` or ``"off"``: run the model through
+            ``torch.compile`` (see :func:`resolve_compile`); it changes the speed, and the
+            probabilities only at float rounding, so it is not one of :meth:`parameters`.
 
     Raises:
         DataError: If a value is out of range or not one of the choices.
@@ -53,6 +64,7 @@ class Settings:
     precision: str = "auto"
     block_size: int = 8
     crossline_block: int = 16
+    compile: str = "auto"
 
     def __post_init__(self) -> None:
         orientations = tuple(dict.fromkeys(self.orientations))
@@ -72,6 +84,7 @@ class Settings:
         if self.precision not in PRECISIONS:
             raise DataError(f"precision must be one of {PRECISIONS}, got {self.precision!r}")
         check_device(self.device)
+        check_compile_mode(self.compile)
         object.__setattr__(self, "orientations", orientations)
 
     @property
@@ -146,3 +159,34 @@ def resolve_precision(settings: Settings, model: ModelRef, stored: str | None = 
     device = resolve_device(settings.device)
     module = load_module(model, device) if settings.precision == "auto" else None
     return replace(settings, precision=choose_precision(module, device, settings.precision))
+
+
+def count_patches(settings: Settings, shape: tuple[int, int, int]) -> int:
+    """Return how many patches a run of ``settings`` predicts on a volume of ``shape``.
+
+    ``shape`` is ``(inline, crossline, sample)``; both passes count when crossline
+    sections are predicted.
+    """
+    inlines, crosslines, samples = shape
+    splitter = Splitter(TILE, settings.stride)
+    rows, cols = splitter.grid((crosslines, samples)).counts
+    patches = inlines * rows * cols
+    if settings.crossline:
+        rows, cols = splitter.grid((inlines, samples)).counts
+        patches += crosslines * rows * cols
+    return patches
+
+
+def resolve_compile(settings: Settings, shape: tuple[int, int, int]) -> Settings:
+    """Replace ``compile="auto"`` by ``"on"`` or ``"off"`` for a volume of ``shape``.
+
+    Done once per run (see :func:`~seismic_salt.model.compiled.choose_compile`).
+
+    Raises:
+        DataError: If ``"on"`` is asked where no C++ compiler is found.
+    """
+    from seismic_salt.model.compiled import choose_compile
+
+    device = resolve_device(settings.device)
+    mode = choose_compile(settings.compile, device, count_patches(settings, shape))
+    return replace(settings, compile=mode)

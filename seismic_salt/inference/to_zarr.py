@@ -22,7 +22,12 @@ from seismic_salt.inference import tasks
 from seismic_salt.inference.blocks import BlockPredictor, check_scaling, fit_scaling
 from seismic_salt.inference.executors import Executor, check_executor_options, open_executor
 from seismic_salt.inference.model_ref import ModelRef, resolve_model
-from seismic_salt.inference.settings import Settings, resolve_device, resolve_precision
+from seismic_salt.inference.settings import (
+    Settings,
+    resolve_compile,
+    resolve_device,
+    resolve_precision,
+)
 from seismic_salt.inference.sources import (
     check_volume,
     live_mask,
@@ -59,6 +64,7 @@ def segment_to_zarr(
     progress: bool | None = True,
     open_options: dict[str, Any] | None = None,
     crs: str | None = None,
+    compile: str = "auto",
 ) -> Path:
     """Segment a volume into a zarr store, block by block, resuming unfinished stores.
 
@@ -91,6 +97,8 @@ def segment_to_zarr(
         open_options: Keyword arguments of ``open_segy`` (e.g. header byte positions).
         crs: CRS of the CDP X/Y (``"EPSG:32615"``, WKT...), kept in the store as the CF
             ``crs`` coordinate and carried into every export.
+        compile: ``"auto"``, ``"on"`` or ``"off"``: ``torch.compile`` the model
+            (:func:`~seismic_salt.model.compiled.choose_compile`).
 
     Returns:
         The path of the store.
@@ -109,7 +117,8 @@ def segment_to_zarr(
     """
     settings = Settings(stride=stride, batch_size=batch_size, device=device,
                         orientations=tuple(orientations), precision=precision,
-                        block_size=block_size, crossline_block=crossline_block)  # fmt: skip
+                        block_size=block_size, crossline_block=crossline_block,
+                        compile=compile)  # fmt: skip
     check_executor_options(scheduler, workers, executor)
     options = _reading_options(open_options, crs)
     run = plan_run(source, Path(output), model, settings, options, normalisation, resume, overwrite)
@@ -197,6 +206,7 @@ def plan_run(
     reads = {"source": source if isinstance(source, str | Path) else None, "model": ref.path}
     resuming = check_store_output(output, reads, overwrite=overwrite, resume=resume)
     settings = resolve_precision(settings, ref, _stored_precision(output) if resuming else None)
+    settings = resolve_compile(settings, volume.shape)
     attrs = _store_attrs(source, volume, ref, settings, open_options)
     if resuming:
         predict = BlockPredictor(ref, settings, _resumed_scaling(output, attrs))

@@ -65,3 +65,13 @@ def test_resume_and_overwrite_together_are_refused(volume):
     refused(
         segment(volume, "--device", "cpu", "--resume", "--overwrite"), "--resume or --overwrite"
     )
+
+
+def test_compile_on_without_a_compiler_is_refused_before_the_store(volume, monkeypatch):
+    import seismic_salt.model.compiled as compiled
+
+    monkeypatch.setattr(compiled, "cpp_compiler", lambda: None)
+    refused(segment(volume, "--compile", "on", "--device", "cpu"), "no C++ compiler")
+    assert not volume.with_name("s.zarr").exists()
+    result = CliRunner().invoke(cli, [str(a) for a in segment(volume, "--compile", "yes")])
+    assert result.exit_code == 2 and "'yes' is not one of" in result.output  # click's usage
