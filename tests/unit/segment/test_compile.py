@@ -64,10 +64,11 @@ def test_on_without_a_compiler_and_unknown_modes_are_refused(monkeypatch):
 
 @pytest.mark.skipif(compiled.cpp_compiler() is None, reason="no C++ compiler for inductor")
 def test_a_compiled_run_gives_the_eager_cube(make_volume):
-    volume = make_volume(n_il=2, n_xl=120, n_smp=110)
+    volume = make_volume(n_il=4, n_xl=120, n_smp=110)
     model = TinyConv()
-    eager = segment(volume, model, device="cpu", compile="off", batch_size=8).values
-    fast = segment(volume, model, device="cpu", compile="on", batch_size=8).values
+    options = {"device": "cpu", "batch_size": 8, "block_size": 1}  # blocks in dask threads
+    eager = segment(volume, model, compile="off", **options).values
+    fast = segment(volume, model, compile="on", **options).values
     np.testing.assert_allclose(fast, eager, atol=1e-5)
 
 
