@@ -15,7 +15,7 @@ from typing import Any
 import xarray as xr
 from xarray.backends import BackendEntrypoint
 
-from seismic_salt.io.crs import with_crs
+from seismic_salt.io.crs import header_crs, with_crs
 from seismic_salt.io.headers import CDP_X_BYTE, CDP_Y_BYTE, ILINE_BYTE, XLINE_BYTE
 from seismic_salt.io.scan import scan_segy
 
@@ -64,7 +64,7 @@ class SegyBackendEntrypoint(BackendEntrypoint):
                          sample_unit=sample_unit)  # fmt: skip
         from seismic_salt.io.segy import dataset_from_scan
 
-        ds = with_crs(dataset_from_scan(scan, lazy_only=True), crs)
+        ds = with_crs(dataset_from_scan(scan, lazy_only=True), crs or header_crs(scan.text_header))
         return ds.drop_vars(drop_variables or [], errors="ignore")
 
     def guess_can_open(self, filename_or_obj: Any) -> bool:

@@ -1,7 +1,9 @@
 """The coordinate reference system of a survey: parsed by pyproj, carried as CF ``crs``.
 
 A CRS given as ``"EPSG:32615"``, a WKT string or anything else ``pyproj.CRS`` reads is
-kept as its WKT2 text. A dataset or array carries it the CF way: a scalar coordinate
+kept as its WKT2 text; a SEG-Y whose textual header has a ``CRS: EPSG:NNNN`` line (as
+``to_segy`` writes it) opens with that CRS unless another is given. A dataset or array
+carries it the CF way: a scalar coordinate
 :data:`~seismic_salt.io.dims.CRS` whose attributes are ``pyproj.CRS.to_cf()`` (with
 ``crs_wkt`` and ``spatial_ref``), named by the ``grid_mapping`` attribute of the data
 variables. A store keeps that coordinate, and every export takes the CRS from it.
@@ -13,6 +15,8 @@ Example:
 
 from __future__ import annotations
 
+import logging
+import re
 from functools import lru_cache
 from typing import Any
 
@@ -26,6 +30,7 @@ __all__ = [
     "crs_label",
     "crs_of",
     "esri_wkt",
+    "header_crs",
     "horizontal_unit",
     "resolve_crs",
     "with_crs",
@@ -33,6 +38,11 @@ __all__ = [
 
 _UNITS = {"metre": "m", "meter": "m", "foot": "ft", "us survey foot": "ft"}
 """pyproj unit names -> the short names exports write."""
+
+_HEADER_CRS = re.compile(r"\bCRS:\s*([A-Z]+:\d+)")
+"""The ``CRS: EPSG:32615 (...)`` line of a textual header (see :func:`header_crs`)."""
+
+log = logging.getLogger(__name__)
 
 
 @lru_cache(maxsize=32)
@@ -88,6 +98,23 @@ def crs_coordinate(wkt: str) -> tuple[tuple, np.int32, dict[str, Any]]:
     attrs["crs_wkt"] = wkt
     attrs["spatial_ref"] = wkt  # the name GDAL reads
     return (), np.int32(0), attrs
+
+
+def header_crs(text_header: str) -> str | None:
+    """The CRS a textual header names on a ``CRS: AUTHORITY:CODE`` line, as WKT, or None.
+
+    That is the line :func:`~seismic_salt.io.writer.to_segy` writes, so a file it wrote
+    opens with its CRS; a code pyproj does not know is ignored (logged), as is a CRS
+    named only by its name.
+    """
+    match = _HEADER_CRS.search(text_header.upper())
+    if match is None:
+        return None
+    try:
+        return resolve_crs(match.group(1))
+    except DataError:
+        log.info("the textual header names CRS %s, which pyproj does not know", match.group(1))
+        return None
 
 
 def with_crs(data: Any, crs: str | None) -> Any:

@@ -29,7 +29,7 @@ from xarray.core import indexing
 from seismic_salt.errors import DataError, GeometryError
 from seismic_salt.io.backend import SegyBackendEntrypoint
 from seismic_salt.io.coordinates import warn_degenerate
-from seismic_salt.io.crs import with_crs
+from seismic_salt.io.crs import header_crs, with_crs
 from seismic_salt.io.dims import AMPLITUDE, CDP_X, CDP_Y, CROSSLINE, DIMS, INLINE, LIVE, SAMPLE
 from seismic_salt.io.headers import CDP_X_BYTE, CDP_Y_BYTE, ILINE_BYTE, XLINE_BYTE
 from seismic_salt.io.scan import SegyScan, scan_segy
@@ -80,7 +80,9 @@ def open_segy(
         sample_unit: ``"ms"``, ``"m"`` or ``"ft"``; ``None`` reads it from the textual
             header and defaults to ``"ms"``.
         crs: Coordinate reference system of CDP X/Y (``"EPSG:32615"``, WKT...), kept as
-            the CF ``crs`` coordinate (:mod:`seismic_salt.io.crs`); None: none.
+            the CF ``crs`` coordinate (:mod:`seismic_salt.io.crs`); None: the one a
+            ``CRS: EPSG:NNNN`` line of the textual header names (as ``to_segy`` writes
+            it), else none.
 
     Returns:
         A dataset with ``amplitude[inline, crossline, sample]`` (float32, dask; NaN where
@@ -103,7 +105,7 @@ def open_segy(
     """
     scan = scan_segy(path, iline=iline, xline=xline, cdp_x=cdp_x, cdp_y=cdp_y,
                      sample_unit=sample_unit)  # fmt: skip
-    return with_crs(dataset_from_scan(scan, chunks=chunks), crs)
+    return with_crs(dataset_from_scan(scan, chunks=chunks), crs or header_crs(scan.text_header))
 
 
 def dataset_from_scan(

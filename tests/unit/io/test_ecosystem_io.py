@@ -72,6 +72,21 @@ def test_open_segy_keeps_a_crs(make_segy):
     assert ds.amplitude.attrs["grid_mapping"] == "crs"
 
 
+def test_a_crs_written_into_the_text_header_is_read_back(make_segy, tmp_path):
+    from seismic_salt.io.crs import header_crs
+    from seismic_salt.io.writer import to_segy
+
+    marked = to_segy(open_segy(make_segy(), crs="EPSG:32615").amplitude, tmp_path / "crs.sgy")
+    assert crs_label(crs_of(open_segy(marked))).startswith("EPSG:32615")
+    assert crs_label(crs_of(xr.open_dataset(marked, engine="seismic_salt"))).startswith(
+        "EPSG:32615"
+    )
+    assert crs_label(crs_of(open_segy(marked, crs="EPSG:4326"))).startswith("EPSG:4326")
+    assert crs_of(open_segy(make_segy())) is None  # no line, no CRS
+    assert header_crs("C 5 CRS: EPSG:99999999 (UNKNOWN)") is None  # unknown code: ignored
+    assert header_crs("C 5 CRS: WGS 84 / MY GRID") is None  # a name only
+
+
 def test_segy_from_an_fsspec_url(make_segy, expected_cube):
     fsspec = pytest.importorskip("fsspec")
     local = make_segy()
