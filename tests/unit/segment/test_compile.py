@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 import torch
 
+import seismic_salt.inference.model_ref as model_ref
 import seismic_salt.model.compiled as compiled
 from seismic_salt.errors import DataError
 from seismic_salt.inference import segment
@@ -63,12 +64,16 @@ def test_on_without_a_compiler_and_unknown_modes_are_refused(monkeypatch):
 
 
 @pytest.mark.skipif(compiled.cpp_compiler() is None, reason="no C++ compiler for inductor")
-def test_a_compiled_run_gives_the_eager_cube(make_volume):
+def test_a_compiled_run_gives_the_eager_cube(make_volume, caplog):
     volume = make_volume(n_il=4, n_xl=120, n_smp=110)
     model = TinyConv()
     options = {"device": "cpu", "batch_size": 8, "block_size": 1}  # blocks in dask threads
     eager = segment(volume, model, compile="off", **options).values
-    fast = segment(volume, model, compile="on", **options).values
+    with caplog.at_level(logging.WARNING, logger="seismic_salt"):
+        fast = segment(volume, model, compile="on", **options).values
+    assert not [r for r in caplog.records if "compiling the model failed" in r.getMessage()]
+    folded = model_ref._FOLDED[model][1]  # the inference copy of the model
+    assert folded in compiled._COMPILED and folded not in compiled._FAILED  # ran compiled
     np.testing.assert_allclose(fast, eager, atol=1e-5)
 
 
