@@ -37,13 +37,12 @@ class Blender:
 
     def __init__(self, model: str) -> None:
         from seismic_salt.inference.model_ref import load_module, resolve_model
-        from seismic_salt.tiling import Splitter, blend_window
+        from seismic_salt.tiling import Splitter
 
         ref = resolve_model(model)
         self.module = load_module(ref, "cpu")
         self.contract = ref.config.input.normalisation
         self.splitter = Splitter(101, 50)
-        self.windows = {floor: blend_window(101, floor) for floor in FLOORS}
 
     def scale(self, volume: np.ndarray) -> np.ndarray:
         from seismic_salt.normalize import Normalisation
@@ -53,18 +52,15 @@ class Blender:
     def blend(self, section: np.ndarray) -> dict[float, np.ndarray]:
         """Floor → blended probability of ``section`` (rows = samples)."""
         from seismic_salt.model.predict import predict_tiles
+        from seismic_salt.tiling import Merger
 
         patches, origins = self.splitter.split(section)
         probability = predict_tiles(self.module, patches, precision="auto")
-        grid = self.splitter.grid(section.shape)
-        (top, left), (rows, cols) = grid.pad_before, section.shape
         blended = {}
-        for floor, window in self.windows.items():
-            values, weights = np.zeros(grid.padded), np.zeros(grid.padded)
-            for patch, (row, col) in zip(probability, origins + (top, left), strict=True):
-                values[row : row + 101, col : col + 101] += patch * window
-                weights[row : row + 101, col : col + 101] += window
-            blended[floor] = (values / weights)[top : top + rows, left : left + cols]
+        for floor in FLOORS:
+            merger = Merger(section.shape, self.splitter, floor=floor)
+            merger.aggregate(probability, origins)
+            blended[floor] = merger.finalize()
         return blended
 
 
