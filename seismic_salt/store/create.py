@@ -19,7 +19,7 @@ import numpy as np
 
 from seismic_salt.errors import StoreError
 from seismic_salt.io.dims import CRS, DIMS
-from seismic_salt.store.layout import FILL, MARKER, SCALE, SCRATCH, SCRATCH_MARKER, VARIABLE
+from seismic_salt.store.layout import MARKER, SCRATCH, SCRATCH_MARKER, VARIABLE
 
 __all__ = ["create_store"]
 
@@ -56,6 +56,7 @@ def create_store(
     """
     import dask.array as da
     import xarray as xr
+    from zarr.codecs import BloscCodec
 
     from seismic_salt.outputs import check_store_output, partial_directory, replace_directory
 
@@ -80,10 +81,9 @@ def create_store(
         ds[VARIABLE].attrs["grid_mapping"] = CRS  # CF: the variable's map projection
     encoding: dict[str, Any] = {
         name: {
-            "dtype": "uint8",
-            "scale_factor": 1.0 / SCALE,
-            "_FillValue": FILL,
-            "fill_value": FILL,
+            "_FillValue": np.nan,
+            "fill_value": np.nan,
+            "compressors": [BloscCodec(cname="zstd", clevel=5, shuffle="shuffle")],
             "chunks": c,
         }
         for name, c in names.items()

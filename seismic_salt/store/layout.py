@@ -2,10 +2,15 @@
 
 Layout (zarr format 3, consolidated metadata):
 
-- ``salt_probability[inline, crossline, sample]``: ``uint8``, ``round(p * 254)``,
-  ``scale_factor = 1/254``, ``_FillValue = 255`` (also the zarr fill value, so blocks not
-  yet written read as NaN). Chunks are one block of inlines × all crosslines × all
-  samples, so each block's task writes its own chunks and needs no lock.
+- ``salt_probability[inline, crossline, sample]``: ``float32`` in [0, 1], rounded to
+  multiples of 1/256 (:data:`STEPS`; 0.5 is exact), NaN where traces are dead; the zarr
+  fill value is NaN too, so blocks not yet written read as NaN. Blosc-zstd with byte
+  shuffle (a Zarr v3 core codec) packs the rounded floats nearly as tight as one byte a
+  sample, and ``xr.open_zarr`` gives ``float32`` with no decoding step. Stores of
+  earlier releases hold ``uint8`` codes instead (``round(p * 254)``, ``scale_factor =
+  1/254``, ``_FillValue = 255``); they are still read, and resumed in their own codes.
+  Chunks are one block of inlines × all crosslines × all samples, so each block's task
+  writes its own chunks and needs no lock.
 - ``inline_done[inline]``: ``uint8`` marker, 1 once the inline's block is written;
   chunked like the blocks, so each task marks only its own chunk. A block is written
   first, then marked, so a marked block is always complete. Every chunk of a written
@@ -30,11 +35,12 @@ from __future__ import annotations
 import numpy as np
 
 __all__ = [
-    "FILL",
+    "LEGACY_FILL",
+    "LEGACY_SCALE",
     "MARKER",
-    "SCALE",
     "SCRATCH",
     "SCRATCH_MARKER",
+    "STEPS",
     "VARIABLE",
     "block_ranges",
     "decode",
@@ -45,22 +51,34 @@ VARIABLE = "salt_probability"
 MARKER = "inline_done"
 SCRATCH = "crossline_pass"
 SCRATCH_MARKER = "crossline_done"
-SCALE = 254
-FILL = 255
+STEPS = 256
+LEGACY_SCALE = 254
+LEGACY_FILL = 255
 
 
-def encode(probability: np.ndarray) -> np.ndarray:
-    """Quantise probabilities in [0, 1] to ``uint8`` (``round(p * 254)``, NaN → 255)."""
+def encode(probability: np.ndarray, dtype: np.dtype | type = np.float32) -> np.ndarray:
+    """Quantise probabilities to what a store keeps, clipped to [0, 1].
+
+    ``float32`` (today's stores): multiples of 1/256, NaN kept. ``uint8`` (stores of
+    earlier releases, resumed in their own codes): ``round(p * 254)``, NaN → 255.
+    """
     probability = np.asarray(probability, dtype=np.float32)
     finite = np.isfinite(probability)
-    scaled = np.rint(np.clip(np.where(finite, probability, 0.0), 0.0, 1.0) * SCALE)
-    return np.where(finite, scaled, FILL).astype(np.uint8)
+    clipped = np.clip(np.where(finite, probability, 0.0), 0.0, 1.0)
+    if np.dtype(dtype) == np.uint8:
+        codes = np.rint(clipped * LEGACY_SCALE)
+        return np.where(finite, codes, LEGACY_FILL).astype(np.uint8)
+    rounded = np.rint(clipped * STEPS) / np.float32(STEPS)
+    return np.where(finite, rounded, np.nan).astype(np.float32)
 
 
-def decode(codes: np.ndarray) -> np.ndarray:
-    """Invert :func:`encode` to ``float32`` probabilities (255 → NaN)."""
-    codes = np.asarray(codes)
-    return np.where(codes == FILL, np.nan, codes / np.float32(SCALE)).astype(np.float32)
+def decode(values: np.ndarray) -> np.ndarray:
+    """Return stored values as ``float32`` probabilities (uint8 codes: 255 → NaN)."""
+    values = np.asarray(values)
+    if values.dtype != np.uint8:
+        return values.astype(np.float32, copy=False)
+    scaled = values / np.float32(LEGACY_SCALE)
+    return np.where(values == LEGACY_FILL, np.nan, scaled).astype(np.float32)
 
 
 def block_ranges(n_inlines: int, block_size: int) -> list[tuple[int, int]]:

@@ -6,11 +6,10 @@ made by :func:`~seismic_salt.store.create.create_store` (re-exported here), its 
 attributes by :class:`seismic_salt.store.schema.StoreAttrs`.
 
 :func:`open_store` gives ``salt_probability`` as lazy ``float32`` in [0, 1] with NaN
-where traces are dead or blocks are missing, the same values as :func:`read_block`.
-A plain ``xr.open_zarr(path)`` decodes the same values as ``float64``: xarray takes the
-float type from the type of the ``scale_factor`` attribute, and zarr keeps attributes
-as JSON, whose numbers read back as float64 (``.astype("float32")`` gives the same
-values as :func:`open_store`).
+where traces are dead or blocks are missing, the same values as :func:`read_block` and
+as a plain ``xr.open_zarr(path)``. A store of an earlier release (``uint8`` codes with a
+JSON ``scale_factor``, which xarray decodes to ``float64``) gives the same values as
+``float32`` through :func:`open_store`.
 
 """
 
@@ -25,9 +24,7 @@ import numpy as np
 from seismic_salt.errors import StoreError
 from seismic_salt.store.create import create_store
 from seismic_salt.store.layout import (
-    FILL,
     MARKER,
-    SCALE,
     SCRATCH,
     SCRATCH_MARKER,
     VARIABLE,
@@ -37,9 +34,7 @@ from seismic_salt.store.layout import (
 )
 
 __all__ = [
-    "FILL",
     "MARKER",
-    "SCALE",
     "VARIABLE",
     "block_ranges",
     "create_store",
@@ -132,7 +127,7 @@ def write_block(
             f"block of shape {probability.shape} at inline position {start} does not fit "
             f"the store's {name} of shape {array.shape}"
         )
-    _write(path, array, (slice(start, stop),), encode(probability))
+    _write(path, array, (slice(start, stop),), encode(probability, array.dtype))
     if name == VARIABLE:
         _write(path, open_array(group, MARKER, path), (slice(start, stop),), 1)
 
@@ -165,7 +160,7 @@ def write_crossline_block(path: str | Path, start: int, probability: np.ndarray)
             f"crossline block of shape {probability.shape} at position {start} does not fit "
             f"the store's {SCRATCH} of shape {array.shape}"
         )
-    _write(path, array, (slice(None), slice(start, stop)), encode(probability))
+    _write(path, array, (slice(None), slice(start, stop)), encode(probability, array.dtype))
     _write(path, open_array(group, SCRATCH_MARKER, path), (slice(start, stop),), 1)
 
 
@@ -185,13 +180,13 @@ def read_block(path: str | Path, start: int, stop: int, name: str = VARIABLE) ->
     """
     array = open_array(open_group(path), name, path)
     try:
-        codes = array[start:stop]
+        stored = array[start:stop]
     except Exception as err:  # any codec error of damaged chunk bytes
         raise StoreError(
             f"{path}: inline positions {start}-{stop - 1} of {name} cannot be read "
             f"({_reason(err)}); rerun the segmentation on the store to rewrite them"
         ) from err
-    return decode(codes)
+    return decode(stored)
 
 
 def done_blocks(path: str | Path) -> list[int]:
@@ -300,9 +295,10 @@ def open_store(path: str | Path) -> Any:
 def as_float32(ds: Any) -> Any:
     """Give the probability variables of an opened store as ``float32`` (lazily).
 
-    The values are those of :func:`~seismic_salt.store.layout.decode`; attributes and
-    the on-disk encoding (``uint8``, ``scale_factor``) are kept, so the dataset writes
-    back as it was stored.
+    Today's stores already are; a store of an earlier release (``uint8`` codes, which
+    xarray decodes to ``float64``) gets the values of
+    :func:`~seismic_salt.store.layout.decode`, with its attributes and on-disk encoding
+    kept, so the dataset writes back as it was stored.
     """
     for name in (VARIABLE, SCRATCH):
         if name in ds.data_vars and ds[name].dtype != np.float32:

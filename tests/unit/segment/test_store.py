@@ -98,9 +98,14 @@ def test_inline_and_crossline_store_matches_lazy_result(tmp_path, volume, echo_m
 
 
 def test_encode_decode_round_trip():
-    p = np.array([0.0, 0.5, 1.0, np.nan, 1.2, -0.1], "float32")
-    codes = store.encode(p)
-    np.testing.assert_array_equal(codes, [0, 127, 254, 255, 254, 0])
+    p = np.array([0.0, 0.5, 1.0, np.nan, 1.2, -0.1, 0.3], "float32")
+    stored = store.decode(store.encode(p))
+    assert stored.dtype == np.float32
+    np.testing.assert_array_equal(stored[:3], [0, 0.5, 1])
+    assert np.isnan(stored[3]) and stored[4] == 1 and stored[5] == 0
+    assert stored[6] == np.float32(77 / 256)
+    codes = store.encode(p, np.uint8)  # a store of an earlier release
+    np.testing.assert_array_equal(codes, [0, 127, 254, 255, 254, 0, 76])
     np.testing.assert_allclose(store.decode(codes)[:3], [0, 127 / 254, 1])
     assert np.isnan(store.decode(codes)[3])
 
