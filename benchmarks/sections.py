@@ -8,7 +8,7 @@ Both sets are scored: ``tgs-sections/`` (each tile stretched on its own by TGS, 
 sections carry tile-wise gain steps) and ``tgs-sections/continuous/`` (the steps removed,
 scaled like a survey). Each section goes through exactly what ``seismic-salt segment``
 does with default settings (``segment_to_zarr``: normalisation, 101 × 101 patches at
-stride 50, blending, the uint8 store) and is thresholded at 0.5, as ``export`` does by
+stride 50, blending, the store) and is thresholded at 0.5, as ``export`` does by
 default. Beside it, the **tile ceiling**: the same labelled tiles through the tile path,
 each tile as TGS gave it (the PNG of ``tgs-salt/train/images``), predicted as
 ``predict-tiles`` does (flip TTA, the model's own threshold and minimum salt area).
@@ -120,6 +120,15 @@ def tile_masks(model: str, tiles: np.ndarray) -> np.ndarray:
     return predict_masks(load_model(model), TileSet(empty, tiles, None, empty), tta=True)
 
 
+def labelled_tile_ids(root: Path) -> list[str]:
+    """Ids of the labelled TGS tiles of every section, in section order."""
+    ids = []
+    for number in range(1, 9):
+        manifest = json.loads((root / f"section_{number:02d}.json").read_text())
+        ids += [cell["tile_id"] for cell in manifest["cells"] if cell["labelled"]]
+    return ids
+
+
 def score(models: list[tuple[str, list[int]]], shared: Path, stride: int | None = None) -> Tally:
     from seismic_salt.train.datasets import load_tgs
 
@@ -206,9 +215,18 @@ def main() -> None:
     parser.add_argument("--shared", type=Path, default=Path(__file__).parents[2] / "shared")
     parser.add_argument("--json", type=Path, help="also write the pooled counts here")
     parser.add_argument("--stride", type=int, help="patch stride (default: segment's)")
+    parser.add_argument(
+        "--tile-ids",
+        action="store_true",
+        help="print the ids of the labelled TGS tiles the sections are made of and stop "
+        "(for train --exclude-ids, so the sections score a model that never saw them)",
+    )
     args = parser.parse_args()
     if not (args.shared / "tgs-sections" / "continuous").is_dir():
         raise SystemExit(f"no sections under {args.shared / 'tgs-sections'}")
+    if args.tile_ids:
+        print("\n".join(labelled_tile_ids(args.shared / "tgs-sections")))
+        return
     tally = score(parse_models(args.model), args.shared, args.stride)
     print(report(tally))
     if args.json:

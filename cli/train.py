@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from seismic_salt.model.precision import PRECISIONS
+from seismic_salt.train.datasets import read_ids
 from seismic_salt_cli.options import is_quiet, verbosity
 
 _existing_dir = click.Path(exists=True, file_okay=False, path_type=Path)
@@ -96,6 +97,12 @@ _existing_dir = click.Path(exists=True, file_okay=False, path_type=Path)
     help="Windows cut from each --section.",
 )
 @click.option(
+    "--exclude-ids",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A text file of tile ids (one per line, # comments) left out of training and "
+    "validation, as the test split is.",
+)
+@click.option(
     "--resume",
     type=click.Path(path_type=Path),
     help="Continue from a training state (<output>.state.safetensors).",
@@ -128,6 +135,7 @@ def train(
     augmentation: str,
     sections: tuple[str, ...],
     section_windows: int,
+    exclude_ids: Path | None,
     resume: Path | None,
     seed: int,
     overwrite: bool,
@@ -155,6 +163,7 @@ def train(
         augmentation=augmentation,
         sections=[str(Path(p).resolve()) for p in sections],
         section_windows=section_windows,
+        exclude_ids=read_ids(exclude_ids) if exclude_ids else [],
         max_steps_per_epoch=max_steps_per_epoch,
         checkpoint_every=checkpoint_every,
     )
@@ -186,6 +195,8 @@ def _given_settings(ctx: click.Context) -> dict:
             continue
         if name == "sections":  # saved resolved, as the run was given them
             value = [str(Path(p).resolve()) for p in value]
+        if name == "exclude_ids":  # saved as the ids the file held
+            value = read_ids(value)
         given[f"recipe.{name}" if name in _RECIPE_OPTIONS else name] = value
     return given
 

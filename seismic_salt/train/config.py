@@ -54,6 +54,9 @@ class TrainConfig:
         exclude_test: Leave the TGS test split (:func:`~seismic_salt.train.datasets.
             test_split_ids`) out of training and validation. Runs saved before the split
             existed resume without it.
+        exclude_ids: Further tile ids left out of training and validation, as the test
+            split is: e.g. the TGS tiles that labelled real sections were rebuilt from,
+            so that a score on those sections is a test score.
     """
 
     model: str = "hyper_resnet34_fast"
@@ -75,6 +78,7 @@ class TrainConfig:
     sections: list[str] = field(default_factory=list)
     section_windows: int = 64
     exclude_test: bool = True
+    exclude_ids: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         """Return the settings as plain JSON values."""

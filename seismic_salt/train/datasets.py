@@ -29,10 +29,22 @@ if TYPE_CHECKING:
 TEST_SPLIT_FILE = Path(__file__).with_name("tgs_test_ids.txt")
 
 
+def read_ids(path: str | Path) -> list[str]:
+    """Return the tile ids of a text file: one per line, blank lines and ``#`` comments skipped.
+
+    Raises:
+        InputFileError: The file cannot be read.
+    """
+    try:
+        lines = Path(path).read_text().splitlines()
+    except (OSError, UnicodeDecodeError) as err:
+        raise InputFileError(f"cannot read the tile ids in {path}: {err}") from err
+    return [line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")]
+
+
 def test_split_ids() -> frozenset[str]:
     """Return the ids of the project's TGS test split (see ``tgs_test_ids.txt``)."""
-    lines = TEST_SPLIT_FILE.read_text().splitlines()
-    return frozenset(line.strip() for line in lines if line.strip() and not line.startswith("#"))
+    return frozenset(read_ids(TEST_SPLIT_FILE))
 
 
 def in_test_split(ids: np.ndarray) -> np.ndarray:
@@ -265,16 +277,27 @@ def fold_of_tiles(tiles: TileSet, folds: int, fold: int, seed: int) -> np.ndarra
 def split_folds(tiles: TileSet, config: TrainConfig) -> tuple[TileSet, TileSet]:
     """Return ``(train, validation)`` tiles for the configured fold.
 
-    The folds are dealt over all tiles, then the test split is taken out of each (with
-    ``exclude_test``), so fold K holds the same tiles as in runs made before the split.
+    The folds are dealt over all tiles, then the test split (with ``exclude_test``) and
+    ``exclude_ids`` are taken out of each, so fold K holds the same other tiles as in
+    runs made without them.
 
     Raises:
-        DataError: The fold index is out of range or the tiles have no masks.
+        DataError: The fold index is out of range, the tiles have no masks, or an id of
+            ``exclude_ids`` is none of the tiles'.
     """
     if tiles.mask is None:
         raise DataError("training needs masks: the tiles have none")
     fold = fold_of_tiles(tiles, config.folds, config.fold, config.seed)
     usable = ~in_test_split(tiles.ids) if config.exclude_test else np.ones(len(tiles), bool)
+    if config.exclude_ids:
+        ids = {str(i) for i in tiles.ids}
+        unknown = sorted(set(config.exclude_ids) - ids)
+        if unknown:
+            raise DataError(
+                f"{len(unknown)} of the {len(set(config.exclude_ids))} tile ids to leave out "
+                f"are not among the tiles (first: {unknown[0]!r})"
+            )
+        usable &= ~np.isin(tiles.ids.astype(str), list(config.exclude_ids))
     return tiles.subset(np.flatnonzero((fold != config.fold) & usable)), tiles.subset(
         np.flatnonzero((fold == config.fold) & usable)
     )

@@ -53,6 +53,7 @@ def save_best(
             else ""
         ),
         "test_split_excluded": config.exclude_test,
+        "n_excluded_tiles": len(config.exclude_ids),
         "n_train_tiles": n_train,
         "init_model": config.init_model,
         "folds": config.folds,

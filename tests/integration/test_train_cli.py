@@ -280,3 +280,40 @@ def test_init_model_of_another_network_is_one_line(tmp_path, other):
     assert result.exit_code == 2
     assert other in result.output and "Traceback" not in result.output
     assert len(result.output.strip().splitlines()) == 1
+
+
+def test_excluded_tile_ids_stay_out_and_a_resume_keeps_them(tmp_path):
+    from seismic_salt.train.config import TrainConfig
+    from seismic_salt.train.datasets import load_tgs, split_folds
+
+    data = write_tgs(tmp_path / "tgs", n=16)
+    ids = tmp_path / "sections.txt"
+    ids.write_text("# tiles of the labelled sections\nt1\nt6\nt11\n")
+    output = tmp_path / "m.safetensors"
+    base = ["train", str(data), "--output", str(output), *TINY]
+    result = CliRunner().invoke(cli, [*base, "--epochs", "1", "--exclude-ids", str(ids)])
+    assert result.exit_code == 0, result.output
+    provenance = json.loads(output.with_suffix(".json").read_text())["provenance"]
+    assert provenance["train_config"]["exclude_ids"] == ["t1", "t6", "t11"]
+    assert provenance["n_excluded_tiles"] == 3
+    config = TrainConfig(folds=4, fold=0, exclude_ids=["t1", "t6", "t11"])
+    train, _ = split_folds(load_tgs(data), config)
+    assert provenance["n_train_tiles"] == len(train) < 12
+
+    state = str(output.with_suffix(".state.safetensors"))
+    other = tmp_path / "other.txt"
+    other.write_text("t2\n")
+    result = CliRunner().invoke(cli, [*base, "--resume", state, "--exclude-ids", str(other)])
+    assert result.exit_code != 0 and "exclude_ids differ" in result.output
+    result = CliRunner().invoke(cli, [*base, "--resume", state, "--exclude-ids", str(ids)])
+    assert result.exit_code == 0, result.output
+    provenance = json.loads(output.with_suffix(".json").read_text())["provenance"]
+    assert provenance["train_config"]["exclude_ids"] == ["t1", "t6", "t11"]
+
+    unknown = tmp_path / "unknown.txt"
+    unknown.write_text("t99\n")
+    result = CliRunner().invoke(
+        cli, [*base, "--output", str(tmp_path / "u.safetensors"), "--exclude-ids", str(unknown)]
+    )
+    assert result.exit_code != 0 and "'t99'" in result.output
+    assert len(result.output.strip().splitlines()) == 1

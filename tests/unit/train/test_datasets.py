@@ -110,3 +110,26 @@ def test_runs_saved_before_the_test_split_resume_without_it():
     saved = TrainConfig().to_json()
     del saved["exclude_test"]
     assert TrainConfig.from_json(saved).exclude_test is False
+
+
+def test_excluded_ids_are_left_out_of_training_and_validation(tmp_path):
+    from seismic_salt.train.config import TrainConfig
+    from seismic_salt.train.datasets import TileSet, read_ids, split_folds
+
+    ids = np.array([f"t{i:02d}" for i in range(20)])
+    mask = np.zeros((20, 101, 101), np.uint8)
+    mask[::2, :50] = 1
+    tiles = TileSet(ids, np.zeros((20, 101, 101), np.float32), mask, np.zeros(20))
+    listed = tmp_path / "ids.txt"
+    listed.write_text("# tiles of the sections\nt03\n\n  t11  \nt16\n")
+    excluded = read_ids(listed)
+    assert excluded == ["t03", "t11", "t16"]
+    config = TrainConfig(folds=4, fold=1, exclude_test=False, exclude_ids=excluded)
+    train, valid = split_folds(tiles, config)
+    assert not set(excluded) & (set(train.ids) | set(valid.ids))
+    assert len(train) + len(valid) == 17
+    everything = split_folds(tiles, TrainConfig(folds=4, fold=1, exclude_test=False))
+    assert set(valid.ids) == set(everything[1].ids) - set(excluded)  # folds kept
+    assert TrainConfig.from_json(config.to_json()).exclude_ids == excluded
+    with pytest.raises(DataError, match="1 of the 2 tile ids to leave out.*'nope'"):
+        split_folds(tiles, TrainConfig(folds=4, fold=1, exclude_ids=["t01", "nope"]))
