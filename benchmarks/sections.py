@@ -16,8 +16,10 @@ each tile as TGS gave it (the PNG of ``tgs-salt/train/images``), predicted as
 Scores are pooled over labelled pixels (IoU, precision, recall), twice: with every label,
 and with the column-only masks (a vertical boundary cutting the tile top to bottom,
 which the tile's content does not show) treated as unknown. Each figure is also split
-into tiles of the model's held-out validation fold (read from its provenance) and tiles
-it trained on.
+into tiles the model did not train on (its held-out validation fold and the tiles its run
+left out, read from its provenance) and tiles it trained on. ``--tile-ids`` lists the
+sections' labelled tiles, for ``train --exclude-ids``: a model trained without them
+gets test scores here, not validation ones.
 
 ``--model PATH=2,4,6,8`` scores only those sections with that model: give one model per
 group to score sections left out of each model's training (leave-sections-out); the
@@ -87,15 +89,23 @@ def column_only(mask: np.ndarray) -> bool:
     return bool(mask.any() and (mask == mask[:, :1]).all())
 
 
-def model_folds(model: str, ids: np.ndarray, masks: np.ndarray) -> dict[str, bool]:
-    """Map each TGS tile id to True when it is in the model's held-out validation fold."""
+def unseen_tiles(model: str, ids: np.ndarray, masks: np.ndarray) -> dict[str, bool]:
+    """Map each TGS tile id to True when the model did not train on it.
+
+    Those are the tiles of its held-out validation fold and those its run left out
+    (``exclude_ids``; the test split when ``exclude_test``), read from its provenance.
+    """
     from seismic_salt.model import load_model
-    from seismic_salt.train.datasets import stratified_folds
+    from seismic_salt.train.datasets import in_test_split, stratified_folds
 
     provenance = load_model(model).config.get("provenance", {})
     folds, fold = int(provenance.get("folds", 5)), int(provenance.get("fold", 0))
-    assignment = stratified_folds(masks, folds, int(provenance.get("seed", 0)))
-    return dict(zip(ids, assignment == fold, strict=True))
+    unseen = stratified_folds(masks, folds, int(provenance.get("seed", 0))) == fold
+    settings = provenance.get("train_config", {})
+    unseen |= np.isin(ids.astype(str), settings.get("exclude_ids", []))
+    if settings.get("exclude_test", False):
+        unseen |= in_test_split(ids)
+    return dict(zip(ids, unseen, strict=True))
 
 
 def volume_probability(segy: Path, model: str, scratch: Path, stride: int | None) -> np.ndarray:
@@ -138,7 +148,7 @@ def score(models: list[tuple[str, list[int]]], shared: Path, stride: int | None 
     tally = Tally()
     with tempfile.TemporaryDirectory() as scratch:
         for model, numbers in models:
-            held_out = model_folds(model, tgs.ids, tgs.mask)
+            held_out = unseen_tiles(model, tgs.ids, tgs.mask)
             for number in numbers:
                 name = f"section_{number:02d}"
                 manifest = json.loads((root / f"{name}.json").read_text())
@@ -154,7 +164,7 @@ def score(models: list[tuple[str, list[int]]], shared: Path, stride: int | None 
                     row, col = cell["sample_start"], cell["crossline_start"] - 1
                     window = (slice(col, col + 101), slice(row, row + 101))
                     truth = labels[window] == 1
-                    group = "held-out fold" if held_out[cell["tile_id"]] else "trained"
+                    group = "not trained on" if held_out[cell["tile_id"]] else "trained"
                     kinds = ["all labels"] + ([] if column_only(truth) else ["no column masks"])
                     for path, probability in paths.items():
                         predicted = (
@@ -177,13 +187,13 @@ def parse_models(values: list[str]) -> list[tuple[str, list[int]]]:
 
 def report(tally: Tally) -> str:
     lines = [
-        "| path | labels | pooled IoU | precision | recall | held-out fold IoU | trained IoU |",
+        "| path | labels | pooled IoU | precision | recall | not trained on IoU | trained IoU |",
         "|---|---|---|---|---|---|---|",
     ]
     for path in ("stepped", "continuous", "tile ceiling"):
         for kind in ("no column masks", "all labels"):
             every = tally.pooled(path=path, labels=kind)
-            held = tally.pooled(path=path, labels=kind, group="held-out fold")
+            held = tally.pooled(path=path, labels=kind, group="not trained on")
             trained = tally.pooled(path=path, labels=kind, group="trained")
             lines.append(
                 f"| {path} | {kind} | {every['iou']:.3f} | {every['precision']:.3f} | "
