@@ -123,7 +123,7 @@ def describe_segy(
 def describe_store(path: Path) -> dict[str, Any]:
     """Describe a salt-probability zarr store (see :func:`describe`).
 
-    The stored dtype is reported (uint8 codes decode to float probabilities); the
+    The stored dtype is reported (float32; uint8 codes in stores of earlier releases); the
     pipeline's bookkeeping arrays are summarised as ``inlines_done``, not listed.
     """
     import warnings
