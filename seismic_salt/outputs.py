@@ -22,6 +22,7 @@ Example:
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -58,7 +59,7 @@ def check_output(path: PathLike, inputs: Inputs | None = None, *, overwrite: boo
             without ``overwrite``, or its folder is not writable.
         InputFileError: The folder to write into does not exist.
     """
-    path = _absolute(path)
+    path = _local_output(path)
     refuse_inputs(path, inputs)
     _refuse_link(path)
     if path.is_dir():
@@ -120,7 +121,7 @@ def check_store_output(
     """
     from seismic_salt.store.zarr import is_store
 
-    path = _absolute(path)
+    path = _local_output(path)
     refuse_inputs(path, inputs)
     _refuse_link(path)
     if path.exists() and not path.is_dir():
@@ -193,7 +194,7 @@ def make_directory(path: PathLike) -> Path:
     Raises:
         OutputError: A file is there, or the directory cannot be created.
     """
-    path = _absolute(path)
+    path = _local_output(path)
     if path.exists() and not path.is_dir():
         raise OutputError(f"{path} is a file; give a directory to write into")
     try:
@@ -238,6 +239,26 @@ def replace_directory(built: Path, path: PathLike) -> None:
 
 def _absolute(path: PathLike) -> Path:
     return Path(path).expanduser().absolute()
+
+
+# "s3://b/k", and the same after pathlib folded it to "s3:/b/k"; not "C:/" (one letter)
+_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]+:/|::")
+
+
+def _local_output(path: PathLike) -> Path:
+    """The absolute local path of an output; an fsspec URL is refused, not made a folder.
+
+    Raises:
+        OutputError: ``path`` is a URL.
+    """
+    text = os.fspath(path)
+    if _URL.search(text):
+        text = re.sub(r"^([A-Za-z][A-Za-z0-9+.-]+):/(?!/)", r"\1://", text)  # as typed
+        raise OutputError(
+            f"output {text} is a URL: outputs are written to local paths only "
+            "(write it locally, then copy it with your storage's tools)"
+        )
+    return _absolute(path)
 
 
 def _paths(given: PathLike | Sequence[PathLike] | None) -> list[Path]:

@@ -138,6 +138,20 @@ def test_segment_reads_a_segy_from_a_memory_url(volume, random_model, tmp_path):
     run("export", store, "--segy", tmp_path / "from-url.sgy")  # the URL is the template
 
 
+def test_an_output_at_a_url_is_refused_in_one_line_and_nothing_is_made(
+    volume, random_model, tmp_path, monkeypatch
+):
+    monkeypatch.chdir(tmp_path)  # pathlib would turn memory://out.zarr into ./memory:/out.zarr
+    result = run("segment", volume, "-o", "memory://out.zarr", "--model", random_model, code=2)
+    assert "output memory://out.zarr is a URL" in result.output
+    assert len(result.output.strip().splitlines()) == 1
+    store = tmp_path / "q.zarr"
+    run("segment", volume, "-o", store, "--model", random_model, "-q")
+    result = run("export", store, "--segy", "s3://bucket/mask.sgy", code=2)
+    assert "is a URL" in result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["q.zarr"]
+
+
 def test_segment_runs_on_an_mdio_style_zarr_with_a_time_axis(volume, random_model, tmp_path):
     from seismic_salt.io.segy import open_segy
 

@@ -128,3 +128,13 @@ def test_a_store_replaces_only_a_seismic_salt_store(tmp_path, survey):
     with pytest.raises(OutputError, match="holds the source"):
         check_store_output(tmp_path, {"source": survey}, overwrite=True)
     assert (foreign / "thesis.tex").read_text() == "years of work"
+
+
+@pytest.mark.parametrize("url", ["memory://a/out.zarr", "s3://b/k.sgy", "simplecache::s3://b/k"])
+def test_outputs_at_urls_are_refused(tmp_path, url, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    for check in (check_output, check_store_output):
+        with pytest.raises(OutputError, match="is a URL"):
+            check(url)
+    assert not list(tmp_path.iterdir())
+    assert check_output(tmp_path / "local:name.sgy").name == "local:name.sgy"  # no "/" after ":"
