@@ -41,6 +41,7 @@ COMMANDS = {
     "train": "train:train",
     "evaluate": "train:evaluate",
     "predict-tiles": "train:predict_tiles",
+    "ensemble": "train:ensemble",
     "finetune": "finetune:finetune",
     "synth": "demo:synth",
     "preview": "preview:preview",

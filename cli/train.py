@@ -270,3 +270,33 @@ def predict_tiles(
 
     rows = write_submission(images_dir, output, model, depths=depths, tta=tta, overwrite=overwrite)
     click.echo(f"wrote {rows} rows to {output}", err=True)
+
+
+@click.command()
+@click.argument("members", nargs=-1, required=True)
+@click.option(
+    "--output",
+    "-o",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="The ensemble (.safetensors; JSON written beside it).",
+)
+@click.option(
+    "--dtype",
+    default="float16",
+    show_default=True,
+    type=click.Choice(["float16", "bfloat16", "float32"]),
+    help="Stored weight type (float16 halves the file; inference runs in its own precision).",
+)
+@click.option("--overwrite", is_flag=True, help="Replace an existing output model.")
+@verbosity
+def ensemble(members: tuple[str, ...], output: Path, dtype: str, overwrite: bool) -> None:
+    """Combine MEMBERS (checkpoints of one input contract) into one averaging model.
+
+    Two or more MEMBERS; the output's probability is their mean, and segment, evaluate and
+    predict-tiles take it as --model.
+    """
+    from seismic_salt.model.ensemble import ensemble_file
+
+    path = ensemble_file(members, output, dtype=dtype, overwrite=overwrite)
+    click.echo(str(path))

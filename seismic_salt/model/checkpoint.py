@@ -42,6 +42,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "FORMAT_VERSION",
+    "check_model_output",
     "check_sha256",
     "load_model",
     "model_sha256",
@@ -136,6 +137,27 @@ def save_model(
     _atomic_write(path, data)
     _atomic_write(path.with_suffix(".json"), (text + "\n").encode())
     return path
+
+
+def check_model_output(
+    output: str | os.PathLike, inputs: dict[str, Any] | None = None, *, overwrite: bool = False
+) -> Path:
+    """Refuse a model output that is not a ``.safetensors`` path, is an input, or exists.
+
+    Returns:
+        The checked absolute path of the weights file (its ``.json`` is checked too).
+
+    Raises:
+        OutputError: Naming the problem (see :mod:`seismic_salt.outputs`).
+    """
+    from seismic_salt.errors import OutputError
+    from seismic_salt.outputs import check_outputs
+
+    output = Path(output)
+    if output.suffix != ".safetensors":
+        raise OutputError(f"the model to write must be a .safetensors path, got {output}")
+    written = {"model": output, "model config": output.with_suffix(".json")}
+    return check_outputs(written, inputs, overwrite=overwrite)["model"]
 
 
 def _default_input(options: dict[str, Any]) -> dict[str, Any]:

@@ -201,7 +201,8 @@ def build_model(name: str, **options: Any) -> nn.Module:
 
     Returns:
         A :class:`~seismic_salt.model.unet.UNet` in train mode with ``.config`` =
-        ``{"name", "options", "input"}``.
+        ``{"name", "options", "input"}``; for ``name="ensemble"`` (``options``:
+        ``members``), an :class:`~seismic_salt.model.ensemble.Ensemble` of them.
 
     Raises:
         CheckpointError: Unknown name or option, or an option value the network rejects.
@@ -214,6 +215,12 @@ def build_model(name: str, **options: Any) -> nn.Module:
     from seismic_salt.model.inputs import input_contract
     from seismic_salt.model.unet import UNet
 
+    if name == "ensemble":  # seismic_salt.model.ensemble.ENSEMBLE; not a registered variant
+        from seismic_salt.model.ensemble import build_ensemble
+
+        if set(options) != {"members"} or not isinstance(options["members"], list):
+            raise CheckpointError("an ensemble's options must be {'members': [...]}")
+        return build_ensemble(options["members"])
     opts = model_options(name, **options)
     kwargs = dict(opts, decoder_channels=tuple(opts["decoder_channels"]))
     try:

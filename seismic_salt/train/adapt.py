@@ -133,6 +133,7 @@ def adapt(
     import torch
 
     from seismic_salt.model import load_model
+    from seismic_salt.model.ensemble import refuse_training
     from seismic_salt.model.precision import choose_precision
     from seismic_salt.train.loop import resolve_device
 
@@ -141,6 +142,7 @@ def adapt(
     log = log or (lambda _line: None)
     device = resolve_device(settings.device)
     network = load_model(model, device=str(device), cache=False) if is_model_name(model) else model
+    refuse_training(network, "model to fine-tune")
     network = copy.deepcopy(network).to(device)
     precision = choose_precision(network, device, settings.precision)
     learning = _prepare(train, network)

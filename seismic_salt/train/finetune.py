@@ -148,7 +148,7 @@ def finetune_file(
     from seismic_salt.errors import InputFileError
     from seismic_salt.io.segy import open_segy
     from seismic_salt.labels import read_labels
-    from seismic_salt.model.checkpoint import resolve_checkpoint, save_model
+    from seismic_salt.model.checkpoint import check_model_output, resolve_checkpoint, save_model
 
     volume, output = Path(volume), Path(output)
     if not volume.is_file():
@@ -157,7 +157,7 @@ def finetune_file(
     reads = {"volume": volume, "labels": labels}
     if base is not None:
         reads["base model"] = [base, base.with_suffix(".json")]
-    _check_output(output, reads, overwrite)
+    check_model_output(output, reads, overwrite=overwrite)
     survey = open_segy(volume, **(open_options or {}))
     picks = read_labels(labels, survey.amplitude, unknown)
     result = finetune(
@@ -179,21 +179,6 @@ def finetune_file(
         min_salt_pixels=int(output_config.get("min_salt_pixels", 0)),
     )
     return result
-
-
-def _check_output(output: Path, inputs: dict[str, Any], overwrite: bool) -> None:
-    """Refuse an output that is not a checkpoint path, is an input, or exists.
-
-    Raises:
-        OutputError: Naming the problem (see :mod:`seismic_salt.outputs`).
-    """
-    from seismic_salt.errors import OutputError
-    from seismic_salt.outputs import check_outputs
-
-    if output.suffix != ".safetensors":
-        raise OutputError(f"the model to write must be a .safetensors path, got {output}")
-    written = {"model": output, "model config": output.with_suffix(".json")}
-    check_outputs(written, inputs, overwrite=overwrite)
 
 
 def _inline_numbers(amplitude: Any) -> np.ndarray:

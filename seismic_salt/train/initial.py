@@ -61,9 +61,11 @@ def load_initial_weights(
     """
     from seismic_salt.model.checkpoint import load_model
     from seismic_salt.model.config import ModelConfig
+    from seismic_salt.model.ensemble import refuse_training
     from seismic_salt.model.registry import model_options
 
     source = load_model(config.init_model, cache=False)
+    refuse_training(source, f"initial model {config.init_model}")
     source_config = ModelConfig.of(source)
     source_encoder = source_config.options.get("encoder")
     target_encoder = model_options(config.model, **config.model_options)["encoder"]
