@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 import torch
 from click.testing import CliRunner
+from tgs_factory import write_tgs
 
 from seismic_salt.errors import CheckpointError, OutputError
 from seismic_salt.model import build_model, load_model, predict_tiles, save_model
@@ -98,6 +99,15 @@ def test_the_cli_writes_an_ensemble_and_refuses_bad_outputs_in_one_line(members,
     result = CliRunner().invoke(cli, ["ensemble", *map(str, members), "-o", str(output), "-q"])
     assert result.exit_code == 0, result.output
     assert load_model(output).config["name"] == "ensemble"
+    tgs = write_tgs(tmp_path / "tgs", n=6)
+    for command in (
+        ["evaluate", str(tgs), "--model", str(output), "--json"],
+        ["predict-tiles", str(tgs / "train" / "images"), "--model", str(output),
+         "-o", str(tmp_path / "sub.csv")],
+    ):  # fmt: skip
+        result = CliRunner().invoke(cli, command)
+        assert result.exit_code == 0, result.output
+    assert len((tmp_path / "sub.csv").read_text().splitlines()) == 1 + 6
     for target, message in [
         (output, "exists"),
         (members[0], "would destroy the member"),
