@@ -110,7 +110,7 @@ def salt_mesh(
         field = np.where(keep, np.nan_to_num(values, nan=0.0), 0.0)
         field = np.pad(field, 1)  # zeros all round: surfaces close at the cube's edges
         # Voxels exactly at the threshold are salt; stored probabilities are quantised
-        # (k/254), so a body can sit exactly on it. Iso-level just below keeps them inside.
+        # (k/256), so a body can sit exactly on it. Iso-level just below keeps them inside.
         level = float(np.nextafter(np.float32(threshold), np.float32(0)))
         verts, faces, _, _ = marching_cubes(
             field, level=level, step_size=step_size, allow_degenerate=False
