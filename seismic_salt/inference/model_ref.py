@@ -9,6 +9,7 @@ themselves, once per process (:func:`load_module`).
 from __future__ import annotations
 
 import os
+import threading
 import weakref
 from dataclasses import dataclass, field
 from typing import Any
@@ -66,7 +67,10 @@ def load_module(model: ModelRef, device: str) -> Any:
     ``load_model`` keeps the per-process cache (keyed on the file and the device), so a
     worker loads each checkpoint once however many blocks it runs; the folded copy
     (:func:`~seismic_salt.model.fuse.fold_batchnorm`, the same outputs to float rounding,
-    one pass over the activations less) is made once per loaded module and weights.
+    one pass over the activations less) is made once per loaded module and weights, under
+    a lock, and on a CPU already in channels-last memory format: block tasks on threads
+    share it, and :func:`~seismic_salt.model.predict.predict_tiles` then never converts
+    it in place while another thread runs it (which read freed weights: NaN or a crash).
 
     Raises:
         CheckpointError: If the checkpoint cannot be loaded.
@@ -80,13 +84,19 @@ def load_module(model: ModelRef, device: str) -> Any:
 
 #: module -> (digest of its weights when folded, folded copy); entries go with the module.
 _FOLDED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_FOLDING = threading.Lock()
 
 
 def _folded(module: Any, sha256: str) -> Any:
+    import torch
+
     from seismic_salt.model.fuse import fold_batchnorm
 
-    digest, folded = _FOLDED.get(module, (None, None))
-    if digest != sha256:  # a module whose weights changed since is folded again
-        folded = fold_batchnorm(module.eval())
-        _FOLDED[module] = (sha256, folded)
-    return folded
+    with _FOLDING:  # block threads start together: fold once, and never half-converted
+        digest, folded = _FOLDED.get(module, (None, None))
+        if digest != sha256:  # a module whose weights changed since is folded again
+            folded = fold_batchnorm(module.eval())
+            if all(p.device.type == "cpu" for p in folded.parameters()):
+                folded.to(memory_format=torch.channels_last)  # oneDNN's layout
+            _FOLDED[module] = (sha256, folded)
+        return folded

@@ -54,8 +54,10 @@ def predict_tiles(
     """Predict salt probabilities for a stack of amplitude tiles.
 
     The model is moved to ``device`` (in place; on a CPU also to channels-last memory
-    format, oneDNN's layout) and run in eval mode under
-    ``torch.inference_mode``; its train/eval mode is restored afterwards.
+    format, oneDNN's layout) unless it is there already, and run in eval mode under
+    ``torch.inference_mode``; its train/eval mode is restored afterwards. A model
+    already in eval mode on ``device`` (and channels-last on a CPU) is not changed at
+    all, so threads may share it.
 
     Args:
         model: A network from :func:`~seismic_salt.model.build_model` or
@@ -98,10 +100,11 @@ def predict_tiles(
     device = torch.device(device)
     if any(p.device != device for p in model.parameters()):
         model.to(device)
-    if device.type == "cpu":
+    if device.type == "cpu" and not channels_last(model):
         model.to(memory_format=torch.channels_last)
     was_training = model.training
-    model.eval()
+    if was_training:
+        model.eval()
     try:
         prec = choose_precision(model, device, precision)
         bf16 = prec == "bf16"
@@ -117,5 +120,17 @@ def predict_tiles(
                 prob = _probabilities(model, x, tta)
                 out[start : start + len(batch)] = prob.cpu().numpy()
     finally:
-        model.train(was_training)
+        if was_training:
+            model.train()
     return out
+
+
+def channels_last(model: nn.Module) -> bool:
+    """Whether every 4D parameter of ``model`` is in channels-last memory format."""
+    import torch
+
+    return all(
+        p.is_contiguous(memory_format=torch.channels_last)
+        for p in model.parameters()
+        if p.dim() == 4
+    )
