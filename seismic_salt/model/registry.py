@@ -212,12 +212,11 @@ def build_model(name: str, **options: Any) -> nn.Module:
         >>> net.config["options"]["stem_stride"]
         2
     """
+    from seismic_salt.model.ensemble import ENSEMBLE, build_ensemble
     from seismic_salt.model.inputs import input_contract
     from seismic_salt.model.unet import UNet
 
-    if name == "ensemble":  # seismic_salt.model.ensemble.ENSEMBLE; not a registered variant
-        from seismic_salt.model.ensemble import build_ensemble
-
+    if name == ENSEMBLE:  # not a registered variant: its members are
         if set(options) != {"members"} or not isinstance(options["members"], list):
             raise CheckpointError("an ensemble's options must be {'members': [...]}")
         return build_ensemble(options["members"])
