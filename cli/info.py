@@ -13,7 +13,7 @@ from seismic_salt_cli.options import segy_bytes, verbosity
 @segy_bytes
 @verbosity
 def info(path: str, as_json: bool, iline: int, xline: int, cdp_x: int, cdp_y: int) -> None:
-    """Describe PATH: a SEG-Y file or its fsspec URL, or a .zarr store.
+    """Describe PATH: a SEG-Y file or its fsspec URL, a .zarr store, or a model file.
 
     For SEG-Y: geometry, format, corners and amplitudes; CDP X/Y that give no map grid
     (all equal, or on one line) are named.

@@ -1,4 +1,4 @@
-"""Describe a SEG-Y volume or a salt-probability zarr store (``seismic-salt info``).
+"""Describe a SEG-Y volume, a salt-probability zarr store or a model (``seismic-salt info``).
 
 :func:`describe` returns a JSON-ready dict; :func:`format_summary` turns it into the
 human-readable text the CLI prints by default.
@@ -30,10 +30,11 @@ def describe(
     max_traces: int = MAX_SAMPLED_TRACES,
     seed: int = 0,
 ) -> dict[str, Any]:
-    """Describe a SEG-Y file or a ``.zarr`` salt-probability store.
+    """Describe a SEG-Y file, a ``.zarr`` salt-probability store or a model checkpoint.
 
     Args:
-        path: A SEG-Y file (or an fsspec URL of one), or a directory ending in ``.zarr``.
+        path: A SEG-Y file (or an fsspec URL of one), a directory ending in ``.zarr``, or
+            a model's ``.safetensors`` (or its ``.json``).
         iline: Trace-header byte of the inline number (SEG-Y only).
         xline: Trace-header byte of the crossline number (SEG-Y only).
         cdp_x: Trace-header byte of CDP X (SEG-Y only).
@@ -47,13 +48,15 @@ def describe(
         ``sorting``, ``n_traces``, ``live_fraction``, ``corners``,
         ``coordinate_problem`` (why CDP X/Y give no map grid, or None) and
         ``amplitude_percentiles``. For a store: ``dims``, the ranges, ``variables``,
-        ``provenance``, ``crs`` (a label, or None) and ``complete``.
+        ``provenance``, ``crs`` (a label, or None) and ``complete``. For a model: see
+        :func:`describe_model`.
 
     Raises:
         InputFileError: The path is missing.
         SegyError, GeometryError: The SEG-Y file is unreadable or has no usable geometry.
         StoreError: The zarr store cannot be opened, or is damaged (a block it marks
             written lacks a chunk; the message names the block).
+        CheckpointError: The model's config is missing or malformed.
 
     Example:
         >>> describe("volume.sgy")["dims"]  # doctest: +SKIP
@@ -68,6 +71,8 @@ def describe(
         raise InputFileError(f"{path}: no such file or directory; check the path")
     if path.is_dir() or path.suffix == ".zarr":
         return describe_store(path)
+    if path.suffix in (".safetensors", ".json"):
+        return describe_model(path)
     return describe_segy(path, iline=iline, xline=xline, cdp_x=cdp_x, cdp_y=cdp_y,
                          max_traces=max_traces, seed=seed)  # fmt: skip
 
@@ -166,6 +171,54 @@ def describe_store(path: Path) -> dict[str, Any]:
     return info
 
 
+def describe_model(path: Path) -> dict[str, Any]:
+    """Describe a model checkpoint from its JSON (no torch, no weights read).
+
+    Returns:
+        ``path``, ``kind`` (``"model"``), ``name``, ``members`` (an ensemble's: name,
+        file, sha256; else empty), ``normalisation`` (the input contract's kind),
+        ``tile_size``, ``threshold``, ``min_salt_pixels``, ``weights`` (``dtype``,
+        ``sha256``, ``bytes``), ``software_version`` and ``trained`` (the provenance's
+        validation score, fold, epoch and training tiles, where recorded).
+
+    Raises:
+        CheckpointError: The config is missing or malformed.
+    """
+    from seismic_salt.model.config import checkpoint_config, read_config_json
+
+    weights = path.with_suffix(".safetensors")
+    raw = read_config_json(weights)
+    config = checkpoint_config(raw, weights)
+    provenance = raw.get("provenance") or {}
+    trained = {
+        key: provenance[key] for key in ("fold", "folds", "epoch", "n_train_tiles")
+        if key in provenance
+    }  # fmt: skip
+    if isinstance(provenance.get("validation"), dict) and "score" in provenance["validation"]:
+        trained["validation_score"] = provenance["validation"]["score"]
+    members = config.options.get("members", []) if config.name == "ensemble" else []
+    return {
+        "path": str(weights),
+        "kind": "model",
+        "name": config.name,
+        "members": [
+            {"name": m.get("name"), "file": m.get("file"), "sha256": m.get("sha256")}
+            for m in members
+        ],
+        "normalisation": config.input.normalisation.kind,
+        "tile_size": config.input.tile_size,
+        "threshold": config.output.threshold,
+        "min_salt_pixels": config.output.min_salt_pixels,
+        "weights": {
+            "dtype": raw["weights"].get("dtype"),
+            "sha256": config.sha256,
+            "bytes": weights.stat().st_size if weights.is_file() else None,
+        },
+        "software_version": raw.get("software_version"),
+        "trained": trained,
+    }
+
+
 def axis_range(values: np.ndarray) -> dict[str, Any]:
     """``min``, ``max`` and ``step`` (smallest spacing; ``None`` for one value) of an axis."""
     values = np.asarray(values)
@@ -223,6 +276,8 @@ def _plain_attr(key: str, value: Any) -> Any:
 
 def format_summary(info: dict[str, Any]) -> str:
     """Render :func:`describe`'s dict as a short human-readable summary."""
+    if info["kind"] == "model":
+        return "\n".join(_model_lines(info))
     dims = info["dims"]
     lines = [f"{info['path']}  ({info['kind']})"]
     lines.append("dims: " + " × ".join(f"{k} {v}" for k, v in dims.items()))
@@ -266,6 +321,28 @@ def _store_lines(info: dict[str, Any]) -> list[str]:
         lines.append(
             "INCOMPLETE: not every block is written; rerun `seismic-salt segment` to finish"
         )
+    return lines
+
+
+def _model_lines(info: dict[str, Any]) -> list[str]:
+    weights = info["weights"]
+    size = f", {weights['bytes'] / 1e6:.1f} MB" if weights["bytes"] is not None else ""
+    lines = [
+        f"{info['path']}  (model)",
+        f"architecture: {info['name']}",
+        f"input: {info['tile_size']} x {info['tile_size']} tiles, "
+        f"normalisation {info['normalisation']}",
+        f"salt where probability > {_fmt(info['threshold'])}, "
+        f"tile masks with fewer than {info['min_salt_pixels']} salt pixels emptied",
+        f"weights: {weights['dtype']}{size}, sha256 {weights['sha256']}",
+    ]
+    for i, member in enumerate(info["members"]):
+        lines.append(
+            f"  member {i}: {member['name']} from {member['file']} "
+            f"(sha256 {str(member['sha256'])[:12]}…)"
+        )
+    if info["trained"]:
+        lines.append("trained: " + ", ".join(f"{k} {_fmt(v)}" for k, v in info["trained"].items()))
     return lines
 
 

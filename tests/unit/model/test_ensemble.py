@@ -139,3 +139,25 @@ def test_an_ensemble_is_not_trained_or_fine_tuned_as_one(members, tmp_path):
 
     with pytest.raises(CheckpointError, match="model to fine-tune is an ensemble"):
         adapt([], [], str(output))
+
+
+def test_info_describes_a_model_and_an_ensemble_from_their_json(members, tmp_path):
+    output = ensemble_file(members, tmp_path / "e.safetensors")
+    result = CliRunner().invoke(cli, ["info", str(output), "--json"])
+    assert result.exit_code == 0, result.output
+    info = json.loads(result.output)
+    assert info["kind"] == "model" and info["name"] == "ensemble"
+    assert [m["file"] for m in info["members"]] == ["a.safetensors", "b.safetensors"]
+    assert info["weights"]["dtype"] == "float16"
+    assert info["weights"]["bytes"] == output.stat().st_size
+    assert info["threshold"] == pytest.approx(0.5) and info["normalisation"] == "tile_stretch"
+    result = CliRunner().invoke(cli, ["info", str(members[1].with_suffix(".json"))])
+    assert result.exit_code == 0, result.output
+    assert "architecture: hyper_resnet34_fast" in result.output
+    assert "fewer than 20 salt pixels" in result.output
+    broken = tmp_path / "broken.safetensors"
+    broken.write_bytes(b"x")
+    broken.with_suffix(".json").write_text("{not json")
+    result = CliRunner().invoke(cli, ["info", str(broken)])
+    assert result.exit_code == 2 and "not valid JSON" in result.output
+    assert len(result.output.strip().splitlines()) == 1
