@@ -3,8 +3,9 @@
 Parameter names follow the usual published checkpoints so ImageNet weights load as they
 are (see :func:`seismic_salt.model.pretrained.load_encoder_weights`):
 
-* ``resnet34``, ``resnet50``, ``resnext50_32x4d``: torchvision names (``conv1.weight``,
-  ``bn1.*``, ``layer1.0.conv1.weight``, ``layer1.0.downsample.0.weight``, ``fc.*``).
+* ``resnet18``, ``resnet34``, ``resnet50``, ``resnext50_32x4d``: torchvision names
+  (``conv1.weight``, ``bn1.*``, ``layer1.0.conv1.weight``, ``layer1.0.downsample.0.weight``,
+  ``fc.*``).
 * ``se_resnext50_32x4d``: Cadene ``pretrainedmodels`` names (``layer0.conv1.weight``,
   ``layer0.bn1.*``, ``layer1.0.se_module.fc1.weight``, ``last_linear.*``).
 
@@ -15,7 +16,7 @@ e4]``: the stem after conv-BN-ReLU (before the pool), then the outputs of ``laye
 =============================  ==========================  ======================
 encoder                        channels                    strides (stem 2 / 1)
 =============================  ==========================  ======================
-resnet34                       64, 64, 128, 256, 512       2,4,8,16,32 / 1,2,4,8,16
+resnet18, resnet34             64, 64, 128, 256, 512       2,4,8,16,32 / 1,2,4,8,16
 resnet50, resnext50_32x4d,     64, 256, 512, 1024, 2048    2,4,8,16,32 / 1,2,4,8,16
 se_resnext50_32x4d
 =============================  ==========================  ======================
@@ -38,6 +39,7 @@ from torch import nn
 __all__ = ["ENCODER_CHANNELS", "ResNetEncoder", "SENetEncoder", "build_encoder", "encoder_names"]
 
 ENCODER_CHANNELS: dict[str, tuple[int, ...]] = {
+    "resnet18": (64, 64, 128, 256, 512),
     "resnet34": (64, 64, 128, 256, 512),
     "resnet50": (64, 256, 512, 1024, 2048),
     "resnext50_32x4d": (64, 256, 512, 1024, 2048),
@@ -298,6 +300,7 @@ def _init_weights(module: nn.Module) -> None:
 
 
 _BUILDERS: dict[str, Callable[..., nn.Module]] = {
+    "resnet18": lambda **kw: ResNetEncoder(BasicBlock, (2, 2, 2, 2), **kw),
     "resnet34": lambda **kw: ResNetEncoder(BasicBlock, (3, 4, 6, 3), **kw),
     "resnet50": lambda **kw: ResNetEncoder(Bottleneck, (3, 4, 6, 3), **kw),
     "resnext50_32x4d": lambda **kw: ResNetEncoder(

@@ -70,6 +70,12 @@ _BUILTIN: tuple[ModelSpec, ...] = (
         "hyper_resnet34 with the strided ImageNet stem (4x cheaper, CPU-friendly)",
     ),
     ModelSpec(
+        "hyper_resnet18_fast",
+        {"encoder": "resnet18", "stem_stride": 2, **_HYPER},
+        (),
+        "hyper_resnet34_fast with the shallower ResNet-18 encoder (a CPU candidate)",
+    ),
+    ModelSpec(
         "hyper_effnet_lite0",
         {"encoder": "efficientnet_lite0", "stem_stride": 2, **_HYPER},
         (),

@@ -14,6 +14,7 @@ from seismic_salt.model.encoders import ENCODER_CHANNELS, build_encoder, encoder
 
 # Published parameter counts (torchvision / pretrainedmodels model cards).
 PARAMS = {
+    "resnet18": 11_689_512,
     "resnet34": 21_797_672,
     "resnet50": 25_557_032,
     "resnext50_32x4d": 25_028_904,
@@ -22,6 +23,7 @@ PARAMS = {
     "efficientnet_lite0": 4_652_008 - 320 * 1280 - 2 * 1280 - (1280 * 1000 + 1000),
 }
 REFERENCE = {
+    "resnet18": lambda: torchvision_resnet_keys("basic", (2, 2, 2, 2)),
     "resnet34": lambda: torchvision_resnet_keys("basic", (3, 4, 6, 3)),
     "resnet50": lambda: torchvision_resnet_keys("bottleneck", (3, 4, 6, 3)),
     "resnext50_32x4d": lambda: torchvision_resnet_keys("bottleneck", (3, 4, 6, 3), 32, 4),
