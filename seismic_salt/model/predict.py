@@ -98,10 +98,7 @@ def predict_tiles(
     if n == 0:
         return out
     device = torch.device(device)
-    if any(p.device != device for p in model.parameters()):
-        model.to(device)
-    if device.type == "cpu" and not channels_last(model):
-        model.to(memory_format=torch.channels_last)
+    _ready(model, device)
     was_training = model.training
     if was_training:
         model.eval()
@@ -123,6 +120,16 @@ def predict_tiles(
         if was_training:
             model.train()
     return out
+
+
+def _ready(model: nn.Module, device: torch.device) -> None:
+    """Move ``model`` to ``device`` (and channels-last on a CPU), only where it is not."""
+    import torch
+
+    if any(p.device != device for p in model.parameters()):
+        model.to(device)
+    if device.type == "cpu" and not channels_last(model):
+        model.to(memory_format=torch.channels_last)
 
 
 def channels_last(model: nn.Module) -> bool:
