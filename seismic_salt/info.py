@@ -34,7 +34,8 @@ def describe(
 
     Args:
         path: A SEG-Y file (or an fsspec URL of one), a directory ending in ``.zarr``, or
-            a model's ``.safetensors`` (or its ``.json``).
+            a model's ``.safetensors`` (or its ``.json``), or a bundled model's name
+            (``"default"``, ``arch.tag``).
         iline: Trace-header byte of the inline number (SEG-Y only).
         xline: Trace-header byte of the crossline number (SEG-Y only).
         cdp_x: Trace-header byte of CDP X (SEG-Y only).
@@ -63,7 +64,10 @@ def describe(
         {'inline': 23, 'crossline': 18, 'sample': 75}
     """
     from seismic_salt.io.remote import is_url, local_path
+    from seismic_salt.weights import bundled_models, weights_path
 
+    if (path == "default" or path in bundled_models()) and not Path(path).exists():
+        return describe_model(weights_path(str(path)))
     if is_url(path):
         path = local_path(path)
     path = Path(path).expanduser().absolute()

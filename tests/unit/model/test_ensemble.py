@@ -155,6 +155,8 @@ def test_info_describes_a_model_and_an_ensemble_from_their_json(members, tmp_pat
     assert result.exit_code == 0, result.output
     assert "architecture: hyper_resnet34_fast" in result.output
     assert "fewer than 20 salt pixels" in result.output
+    result = CliRunner().invoke(cli, ["info", "default", "--json"])
+    assert result.exit_code == 0 and json.loads(result.output)["name"] == "hyper_resnet34_fast"
     broken = tmp_path / "broken.safetensors"
     broken.write_bytes(b"x")
     broken.with_suffix(".json").write_text("{not json")
