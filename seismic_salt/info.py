@@ -188,7 +188,7 @@ def describe_model(path: Path) -> dict[str, Any]:
     Raises:
         CheckpointError: The config is missing or malformed.
     """
-    from seismic_salt.model.config import checkpoint_config, read_config_json
+    from seismic_salt.model.config import ENSEMBLE, checkpoint_config, read_config_json
 
     weights = path.with_suffix(".safetensors")
     raw = read_config_json(weights)
@@ -200,7 +200,7 @@ def describe_model(path: Path) -> dict[str, Any]:
     }  # fmt: skip
     if isinstance(provenance.get("validation"), dict) and "score" in provenance["validation"]:
         trained["validation_score"] = provenance["validation"]["score"]
-    members = config.options.get("members", []) if config.name == "ensemble" else []
+    members = config.options.get("members", []) if config.name == ENSEMBLE else []
     return {
         "path": str(weights),
         "kind": "model",

@@ -28,6 +28,7 @@ from seismic_salt.tiling import TILE
 __all__ = [
     "CHANNELS",
     "DEPTH_CHANNEL",
+    "ENSEMBLE",
     "FORMAT_VERSION",
     "InputContract",
     "ModelConfig",
@@ -46,6 +47,9 @@ CHANNELS = ("amplitude", "vertical_ramp", "amplitude*vertical_ramp")
 
 DEPTH_CHANNEL = "tile_ramp"
 """The depth channel: a ramp from 0 to 1 down each tile."""
+
+ENSEMBLE = "ensemble"
+"""The architecture name of an ensemble checkpoint (:mod:`seismic_salt.model.ensemble`)."""
 
 
 @dataclass(frozen=True)

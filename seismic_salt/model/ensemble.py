@@ -23,7 +23,7 @@ import torch
 from torch import nn
 
 from seismic_salt.errors import CheckpointError
-from seismic_salt.model.config import ModelConfig
+from seismic_salt.model.config import ENSEMBLE, ModelConfig
 
 __all__ = [
     "ENSEMBLE",
@@ -34,9 +34,6 @@ __all__ = [
     "refuse_training",
     "save_ensemble",
 ]
-
-ENSEMBLE = "ensemble"
-"""The architecture name of an ensemble checkpoint."""
 
 #: Probabilities are clipped to [EPS, 1 - EPS] before their logit is taken.
 EPS = 1e-6
