@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from seismic_salt.model.config import WEIGHT_DTYPES
 from seismic_salt.model.precision import PRECISIONS
 from seismic_salt.train.datasets import read_ids
 from seismic_salt_cli.options import is_quiet, verbosity
@@ -285,7 +286,7 @@ def predict_tiles(
     "--dtype",
     default="float16",
     show_default=True,
-    type=click.Choice(["float16", "bfloat16", "float32"]),
+    type=click.Choice(WEIGHT_DTYPES),
     help="Stored weight type (float16 halves the file; inference runs in its own precision).",
 )
 @click.option("--overwrite", is_flag=True, help="Replace an existing output model.")

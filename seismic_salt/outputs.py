@@ -242,7 +242,7 @@ def _absolute(path: PathLike) -> Path:
 
 
 # "s3://b/k", and the same after pathlib folded it to "s3:/b/k"; not "C:/" (one letter)
-_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]+:/|::")
+_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]+):/+")
 
 
 def _local_output(path: PathLike) -> Path:
@@ -252,8 +252,8 @@ def _local_output(path: PathLike) -> Path:
         OutputError: ``path`` is a URL.
     """
     text = os.fspath(path)
-    if _URL.search(text):
-        text = re.sub(r"^([A-Za-z][A-Za-z0-9+.-]+):/(?!/)", r"\1://", text)  # as typed
+    if _SCHEME.match(text) or "::" in text:
+        text = _SCHEME.sub(r"\1://", text)  # as typed, before pathlib folded "//"
         raise OutputError(
             f"output {text} is a URL: outputs are written to local paths only "
             "(write it locally, then copy it with your storage's tools)"

@@ -29,6 +29,7 @@ __all__ = [
     "CHANNELS",
     "DEPTH_CHANNEL",
     "ENSEMBLE",
+    "WEIGHT_DTYPES",
     "FORMAT_VERSION",
     "InputContract",
     "ModelConfig",
@@ -50,6 +51,9 @@ DEPTH_CHANNEL = "tile_ramp"
 
 ENSEMBLE = "ensemble"
 """The architecture name of an ensemble checkpoint (:mod:`seismic_salt.model.ensemble`)."""
+
+WEIGHT_DTYPES = ("float16", "bfloat16", "float32")
+"""The torch dtypes, by name, an ensemble's weights may be stored in."""
 
 
 @dataclass(frozen=True)

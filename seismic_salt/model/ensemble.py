@@ -23,7 +23,7 @@ import torch
 from torch import nn
 
 from seismic_salt.errors import CheckpointError
-from seismic_salt.model.config import ENSEMBLE, ModelConfig
+from seismic_salt.model.config import ENSEMBLE, WEIGHT_DTYPES, ModelConfig
 
 __all__ = [
     "ENSEMBLE",
@@ -89,11 +89,16 @@ def build_ensemble(members: Sequence[Mapping[str, Any]]) -> Ensemble:
         if entry.get("name") == ENSEMBLE:
             raise CheckpointError("an ensemble's member cannot be an ensemble itself")
         networks.append(build_model(str(entry["name"]), **dict(entry.get("options") or {})))
+    return _assemble(networks, members)
+
+
+def _assemble(networks: Sequence[nn.Module], members: Sequence[Mapping[str, Any]]) -> Ensemble:
+    """The :class:`Ensemble` of ``networks`` with its config (the first member's input)."""
     ensemble = Ensemble(networks)
     ensemble.config = {
         "name": ENSEMBLE,
         "options": {"members": [dict(entry) for entry in members]},
-        "input": networks[0].config["input"],
+        "input": dict(networks[0].config["input"]),
     }
     return ensemble
 
@@ -133,10 +138,7 @@ def make_ensemble(checkpoints: Sequence[str | os.PathLike]) -> Ensemble:
         }
         for model, config in zip(models, configs, strict=True)
     ]
-    ensemble = build_ensemble(entries)
-    for network, model in zip(ensemble.members, models, strict=True):
-        network.load_state_dict(model.state_dict())
-    ensemble.config["input"] = dict(models[0].config["input"])
+    ensemble = _assemble(models, entries)  # private copies (cache=False): wrapped as they are
     ensemble.config["output"] = {
         "threshold": sum(c.output.threshold for c in configs) / len(configs),
         "min_salt_pixels": round(sum(c.output.min_salt_pixels for c in configs) / len(configs)),
@@ -188,10 +190,11 @@ def ensemble_file(
     """
     from seismic_salt.model.checkpoint import check_model_output, resolve_checkpoint
 
-    dtypes = {"float16": torch.float16, "bfloat16": torch.bfloat16, "float32": torch.float32}
-    if dtype not in dtypes:
-        raise CheckpointError(f"weights dtype must be one of {', '.join(dtypes)}, not {dtype!r}")
+    if dtype not in WEIGHT_DTYPES:
+        raise CheckpointError(
+            f"weights dtype must be one of {', '.join(WEIGHT_DTYPES)}, not {dtype!r}"
+        )
     members = [resolve_checkpoint(path) for path in checkpoints]
     reads = {"member": [p for m in members for p in (m, m.with_suffix(".json"))]}
     check_model_output(output, reads, overwrite=overwrite)
-    return save_ensemble(make_ensemble(members), output, dtype=dtypes[dtype])
+    return save_ensemble(make_ensemble(members), output, dtype=getattr(torch, dtype))
