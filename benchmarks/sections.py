@@ -7,8 +7,8 @@
 Both sets are scored: ``tgs-sections/`` (each tile stretched on its own by TGS, so the
 sections carry tile-wise gain steps) and ``tgs-sections/continuous/`` (the steps removed,
 scaled like a survey). Each section goes through exactly what ``seismic-salt segment``
-does with default settings (``segment_to_zarr``: normalisation, 101 × 101 patches at
-stride 50, blending, the store) and is thresholded at 0.5, as ``export`` does by
+does with default settings (``segment_to_zarr``: normalisation, 151 × 151 patches at
+stride 75, blending, the store) and is thresholded at 0.5, as ``export`` does by
 default. Beside it, the **tile ceiling**: the same labelled tiles through the tile path,
 each tile as TGS gave it (the PNG of ``tgs-salt/train/images``), predicted as
 ``predict-tiles`` does (flip TTA, the model's own threshold and minimum salt area).

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import click
 
+from seismic_salt.inference.settings import PATCH_LIMITS
 from seismic_salt.model.compiled import COMPILE_MODES, MIN_PATCHES
 from seismic_salt.model.precision import PRECISIONS
-from seismic_salt.tiling import TILE
+from seismic_salt.tiling import PATCH
 from seismic_salt_cli.options import byte_options, crs_option, is_quiet, segy_bytes, verbosity
 
 INPUT_FORMATS = ("auto", "segy", "zarr")
@@ -43,11 +44,16 @@ def _orientations(ctx: click.Context, param: click.Parameter, value: str) -> tup
     help="Bundled model name ('default', 'arch.tag') or a .safetensors checkpoint.",
 )
 @click.option(
-    "--stride",
-    default=50,
+    "--patch",
+    default=PATCH,
     show_default=True,
-    type=click.IntRange(1, TILE),
-    help="Pixels between 101x101 patches.",
+    type=click.IntRange(*PATCH_LIMITS),
+    help="Side of the square patches cut from each inline, in pixels.",
+)
+@click.option(
+    "--stride",
+    type=click.IntRange(1),
+    help="Pixels between patches.  [default: half the patch]",
 )
 @click.option(
     "--batch-size", default=32, show_default=True, type=click.IntRange(1), help="Patches per call."
@@ -125,7 +131,8 @@ def segment(
     volume: str,
     output: str,
     model: str,
-    stride: int,
+    patch: int,
+    stride: int | None,
     batch_size: int,
     device: str,
     orientations: tuple[str, ...],
@@ -166,6 +173,7 @@ def segment(
         source,
         output,
         model,
+        patch=patch,
         stride=stride,
         batch_size=batch_size,
         device=device,

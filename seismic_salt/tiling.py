@@ -30,7 +30,13 @@ import numpy as np
 from seismic_salt.errors import DataError
 
 TILE = 101
-"""Side of the square patches the model sees (the TGS tile size)."""
+"""Side of the TGS tiles the model is trained on, in pixels."""
+
+PATCH = 151
+"""Default side of the square patches ``segment`` cuts from a section, in pixels.
+
+One and a half TGS tiles: the network is convolutional, and the wider view lets windows
+inside a salt body see its top (docs/segment.md, *Patch size*)."""
 
 
 def blend_window(tile: int = TILE, floor: float = 0.05) -> np.ndarray:

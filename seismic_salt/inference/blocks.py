@@ -22,7 +22,7 @@ from seismic_salt.inference.model_ref import ModelRef, load_module
 from seismic_salt.inference.orientation import INLINE, Orientation, as_orientation
 from seismic_salt.inference.settings import Settings, resolve_device
 from seismic_salt.normalize import Normalisation, dead_traces
-from seismic_salt.tiling import TILE, Splitter, predict_sections
+from seismic_salt.tiling import Splitter, predict_sections
 
 __all__ = ["BlockPredictor", "check_scaling", "fit_scaling", "make_predictor", "predict_block"]
 
@@ -136,7 +136,7 @@ class BlockPredictor:
             CheckpointError: If the model cannot be loaded.
         """
         predictor = make_predictor(self.model, self.settings)
-        splitter = Splitter(TILE, self.settings.stride)
+        splitter = self.settings.splitter()
         return predict_block(block, live, self.scaling, predictor, splitter, orientation)
 
 

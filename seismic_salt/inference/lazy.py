@@ -40,7 +40,8 @@ def segment(
     amplitude: Any,
     model: Any = "default",
     *,
-    stride: int = 50,
+    patch: int = Settings.patch,
+    stride: int | None = None,
     batch_size: int = 32,
     device: str = "auto",
     orientations: Sequence[str] = ("inline",),
@@ -61,7 +62,8 @@ def segment(
             a ``live`` coordinate on (inline, crossline) marks live traces.
         model: ``"default"``, a bundled ``arch.tag`` name, a ``.safetensors`` path or
             an ``nn.Module`` returning logits ``[B, 1, H, W]``.
-        stride: Distance between patch origins in pixels, 1 to 101.
+        patch: Side of the square patches cut from each section, in pixels (32 to 512).
+        stride: Pixels between patch origins (1 to ``patch``); None: half the patch.
         batch_size: Patches per model call.
         device: ``"auto"`` (CUDA when available), ``"cpu"``, ``"cuda"``...
         orientations: ``("inline",)`` or ``("inline", "crossline")`` (mean of both).
@@ -97,7 +99,7 @@ def segment(
     """
     amplitude = check_volume(amplitude)
     chunked = _chunk_inlines(amplitude, block_size)
-    settings = Settings(stride=stride, batch_size=batch_size, device=device,
+    settings = Settings(patch=patch, stride=stride, batch_size=batch_size, device=device,
                         orientations=tuple(orientations), precision=precision,
                         block_size=chunked.chunks[0][0], crossline_block=crossline_block,
                         compile=compile)  # fmt: skip

@@ -15,7 +15,7 @@ from seismic_salt.errors import DataError
 from seismic_salt.inference.orientation import ORIENTATIONS
 from seismic_salt.model.compiled import check_compile_mode
 from seismic_salt.model.precision import PRECISIONS
-from seismic_salt.tiling import TILE, Splitter
+from seismic_salt.tiling import PATCH, Splitter
 
 if TYPE_CHECKING:
     from seismic_salt.inference.model_ref import ModelRef
@@ -32,6 +32,9 @@ __all__ = [
 RESOLVED_PRECISIONS = ("fp32", "bf16")
 """The precisions ``"auto"`` resolves to."""
 
+PATCH_LIMITS = (32, 512)
+"""Smallest and largest patch side a run may ask for, in pixels."""
+
 DEVICE_PATTERN = re.compile(r"auto|cpu|mps|cuda(:\d+)?")
 """The devices a run may name: ``auto``, ``cpu``, ``mps``, ``cuda`` or ``cuda:N``."""
 
@@ -41,8 +44,10 @@ class Settings:
     """How a volume is segmented; the CLI options map onto these one to one.
 
     Attributes:
-        stride: Distance between patch origins in pixels, 1 to 101 (overlap
-            ``101 - stride``).
+        patch: Side of the square patches cut from each section, in pixels (32 to
+            512; default 151, one and a half TGS tiles).
+        stride: Distance between patch origins in pixels, 1 to ``patch`` (overlap
+            ``patch - stride``); None: half the patch.
         batch_size: Patches per model call.
         device: ``"auto"``, ``"cpu"``, ``"cuda"``, ``"cuda:1"``...
         orientations: ``("inline",)`` or ``("inline", "crossline")`` (repeats dropped).
@@ -57,7 +62,8 @@ class Settings:
         DataError: If a value is out of range or not one of the choices.
     """
 
-    stride: int = 50
+    patch: int = PATCH
+    stride: int | None = None
     batch_size: int = 32
     device: str = "auto"
     orientations: tuple[str, ...] = ("inline",)
@@ -76,8 +82,12 @@ class Settings:
             raise DataError(
                 f"orientations must be ('inline',) or ('inline', 'crossline'), got {orientations}"
             )
-        if not 1 <= self.stride <= TILE:
-            raise DataError(f"stride must be between 1 and {TILE}, got {self.stride}")
+        low, high = PATCH_LIMITS
+        if not low <= self.patch <= high:
+            raise DataError(f"patch must be between {low} and {high} pixels, got {self.patch}")
+        stride = self.patch // 2 if self.stride is None else self.stride
+        if not 1 <= stride <= self.patch:
+            raise DataError(f"stride must be between 1 and the patch {self.patch}, got {stride}")
         for name in ("batch_size", "block_size", "crossline_block"):
             if getattr(self, name) < 1:
                 raise DataError(f"{name} must be at least 1, got {getattr(self, name)}")
@@ -86,16 +96,21 @@ class Settings:
         check_device(self.device)
         check_compile_mode(self.compile)
         object.__setattr__(self, "orientations", orientations)
+        object.__setattr__(self, "stride", stride)
 
     @property
     def crossline(self) -> bool:
         """True when crossline sections are predicted too."""
         return "crossline" in self.orientations
 
+    def splitter(self) -> Splitter:
+        """Return the splitter that cuts each section into this run's patches."""
+        return Splitter(self.patch, self.stride)
+
     def parameters(self) -> dict[str, Any]:
         """Return the settings that change the result (stored, and compared on resume)."""
         return {
-            "tile": TILE,
+            "tile": self.patch,
             "stride": self.stride,
             "orientations": list(self.orientations),
             "precision": self.precision,
@@ -168,7 +183,7 @@ def count_patches(settings: Settings, shape: tuple[int, int, int]) -> int:
     sections are predicted.
     """
     inlines, crosslines, samples = shape
-    splitter = Splitter(TILE, settings.stride)
+    splitter = settings.splitter()
     rows, cols = splitter.grid((crosslines, samples)).counts
     patches = inlines * rows * cols
     if settings.crossline:

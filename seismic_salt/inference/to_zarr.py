@@ -48,7 +48,8 @@ def segment_to_zarr(
     output: str | Path,
     model: Any = "default",
     *,
-    stride: int = 50,
+    patch: int = Settings.patch,
+    stride: int | None = None,
     batch_size: int = 32,
     device: str = "auto",
     orientations: Sequence[str] = ("inline",),
@@ -73,7 +74,8 @@ def segment_to_zarr(
             by :func:`~seismic_salt.io.aliases.as_volume`) or ``amplitude`` array.
         output: Path of the zarr store.
         model: ``"default"``, a bundled name, a ``.safetensors`` path or an ``nn.Module``.
-        stride: Distance between patch origins in pixels, 1 to 101.
+        patch: Side of the square patches cut from each section, in pixels (32 to 512).
+        stride: Pixels between patch origins (1 to ``patch``); None: half the patch.
         batch_size: Patches per model call.
         device: ``"auto"``, ``"cpu"``, ``"cuda"``...
         orientations: ``("inline",)`` or ``("inline", "crossline")``.
@@ -81,8 +83,7 @@ def segment_to_zarr(
             or ``"bf16"``.
         block_size: Inlines per block (one task and one zarr chunk each).
         crossline_block: Crosslines per block of the crossline pass.
-        normalisation: A fitted scaling for a new store instead of fitting one (a
-            resumed store keeps its own).
+        normalisation: A fitted scaling to use for a new store (a resumed one keeps its own).
         scheduler: Address of a running ``dask.distributed`` scheduler
             (``"tcp://host:8786"``); the workers must see the source, model and output
             paths.
@@ -115,10 +116,9 @@ def segment_to_zarr(
     Example:
         >>> segment_to_zarr("volume.sgy", "salt.zarr", crs="EPSG:32615")  # doctest: +SKIP
     """
-    settings = Settings(stride=stride, batch_size=batch_size, device=device,
-                        orientations=tuple(orientations), precision=precision,
-                        block_size=block_size, crossline_block=crossline_block,
-                        compile=compile)  # fmt: skip
+    settings = Settings(patch=patch, stride=stride, batch_size=batch_size, device=device,
+                        orientations=tuple(orientations), precision=precision, compile=compile,
+                        block_size=block_size, crossline_block=crossline_block)  # fmt: skip
     check_executor_options(scheduler, workers, executor)
     options = _reading_options(open_options, crs)
     run = plan_run(source, Path(output), model, settings, options, normalisation, resume, overwrite)

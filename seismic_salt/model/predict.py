@@ -63,8 +63,9 @@ def predict_tiles(
         model: A network from :func:`~seismic_salt.model.build_model` or
             :func:`~seismic_salt.model.load_model`.
         amplitude: ``[N, H, W]`` tiles scaled with the volume's clip to [-1, 1] (``H`` =
-            depth, down), ``H, W <= 128``; cast to float32. A model whose contract is
-            ``"tile_stretch"`` stretches each tile on its own first (see
+            depth, down), of any ``H, W`` (the network pads them to a multiple of 32);
+            cast to float32. A model whose contract is ``"tile_stretch"`` stretches
+            each tile on its own first (see
             :func:`~seismic_salt.model.inputs.tile_channels`).
         batch_size: Tiles per forward pass.
         device: Where to run.
@@ -76,8 +77,8 @@ def predict_tiles(
         ``[N, H, W]`` float32 salt probabilities (sigmoid of the logits).
 
     Raises:
-        DataError: The tiles are not a real ``[N, H, W]`` array, contain NaN or inf, or
-            are larger than the model's ``pad_to``; or ``precision`` is invalid.
+        DataError: The tiles are not a real ``[N, H, W]`` array or contain NaN or inf;
+            or ``precision`` is invalid.
 
     Example:
         >>> model = build_model("hyper_resnet34_fast")  # doctest: +SKIP

@@ -3,11 +3,13 @@
 Architecture of Karchevskiy, Ashrapov & Kozinkin (arXiv:1812.01429); the mapping from each
 option to the paper is written in ``docs/model.md``.
 
-Input ``[B, C, H, W]`` with ``H, W <= pad_to``; the forward reflect-pads to
-``pad_to × pad_to`` (centred), runs the network and crops back, so a 101×101 tile gives
-101×101 logits. In eval mode the forward returns the logits ``[B, 1, H, W]``; in train
-mode it returns ``(logits, side_logits)`` where ``side_logits`` is a list of full-size
-``[B, 1, H, W]`` deep-supervision logits (empty when the model has none).
+Input ``[B, C, H, W]`` of any size; the forward reflect-pads it (centred) to
+``pad_to × pad_to``, or to the next multiple of 32 above ``H, W`` when they are larger,
+runs the network and crops back, so a 101×101 tile gives 101×101 logits and a 151×151
+patch (padded to 160) 151×151 logits. In eval mode the forward returns the logits
+``[B, 1, H, W]``; in train mode it returns ``(logits, side_logits)`` where
+``side_logits`` is a list of full-size ``[B, 1, H, W]`` deep-supervision logits (empty
+when the model has none).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from seismic_salt.errors import DataError
 from seismic_salt.model.blocks import DecoderBlock, Hypercolumn, gate
 from seismic_salt.model.encoders import ENCODER_CHANNELS, build_encoder
 
-__all__ = ["UNet", "reflect_pad"]
+__all__ = ["UNet", "padded_side", "reflect_pad"]
 
 
 class UNet(nn.Module):
@@ -38,7 +40,8 @@ class UNet(nn.Module):
         deep_supervision: Build one side logit per decoder level, returned in train mode.
         dropout: Dropout probability before the final fusion / 1×1 conv.
         decoder_channels: Output channels of the five decoder blocks, coarsest first.
-        pad_to: Side length the input is reflect-padded to (a multiple of 32).
+        pad_to: Side length a smaller input is reflect-padded to (a multiple of 32); a
+            larger one is padded to the next multiple of 32 (:func:`padded_side`).
 
     Example:
         >>> net = UNet("resnet34", stem_stride=2, scse=True, hypercolumn=True).eval()
@@ -101,18 +104,12 @@ class UNet(nn.Module):
                 f"[batch, {self.in_channels}, H, W] (build it with "
                 "seismic_salt.model.inputs.tile_channels)"
             )
-        h, w = x.shape[-2:]
-        if h > self.pad_to or w > self.pad_to:
-            raise DataError(
-                f"input tiles of {h}×{w} are larger than pad_to={self.pad_to}: cut sections into "
-                f"101×101 tiles (pad 101 to 128), or build the model with pad_to >= {max(h, w)} "
-                "rounded up to a multiple of 32"
-            )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor | tuple[torch.Tensor, list[torch.Tensor]]:
         self._check(x)
         h, w = x.shape[-2:]
-        x, (top, left) = reflect_pad(x, self.pad_to)
+        side = padded_side(h, w, self.pad_to)
+        x, (top, left) = reflect_pad(x, side)
         feats = self.encoder.forward_features(x)
         feats = [feats[0]] + [g(f) for g, f in zip(self.encoder_gates, feats[1:], strict=True)]
         skips = (None, feats[3], feats[2], feats[1], feats[0])
@@ -121,7 +118,7 @@ class UNet(nn.Module):
         for block, skip in zip(self.decoder, skips, strict=True):
             d = block(d, skip)
             levels.append(d)
-        size = (self.pad_to, self.pad_to)
+        size = (side, side)
         if self.hypercolumn is not None:
             logits, sides = self.hypercolumn(levels, size, sides=self.training)
         else:
@@ -139,6 +136,16 @@ def _up(x: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
     if tuple(x.shape[-2:]) == size:
         return x
     return F.interpolate(x, size=size, mode="bilinear", align_corners=False)
+
+
+def padded_side(h: int, w: int, pad_to: int) -> int:
+    """Side, in pixels, an ``h × w`` input is padded to: ``pad_to`` or the next multiple of 32.
+
+    Example:
+        >>> padded_side(101, 101, 128), padded_side(151, 101, 128)
+        (128, 160)
+    """
+    return max(pad_to, -(-max(h, w) // 32) * 32)
 
 
 def reflect_pad(x: torch.Tensor, size: int) -> tuple[torch.Tensor, tuple[int, int]]:

@@ -19,7 +19,9 @@ from typing import Any
 import numpy as np
 
 from seismic_salt.errors import DataError
+from seismic_salt.inference.settings import Settings
 from seismic_salt.labels import UNKNOWN, check_labels, check_picks, labelled_sections
+from seismic_salt.tiling import PATCH
 
 __all__ = ["FinetuneResult", "FinetuneSettings", "LabelledVolume", "adapt"]
 
@@ -38,7 +40,9 @@ class FinetuneSettings:
         orientations: Sections windows are cut from (crossline ones only where picked).
         augmentation: Named augmentation (:data:`seismic_salt.train.augment.AUGMENTATIONS`).
         threshold: Probability at which a pixel counts as salt in the IoU.
-        stride: Patch stride of the validation predictions (as ``segment``).
+        patch: Side of the patches of the validation predictions, in pixels (as
+            ``segment``).
+        stride: Their stride; None: half the patch (as ``segment``).
         seed: Seed of the split, the windows and the augmentation.
         device: ``"auto"``, ``"cpu"`` or ``"cuda"``.
         precision: ``"auto"``, ``"fp32"`` or ``"bf16"``.
@@ -53,7 +57,8 @@ class FinetuneSettings:
     orientations: tuple[str, ...] = ("inline", "crossline")
     augmentation: str = "survey"
     threshold: float = 0.5
-    stride: int = 50
+    patch: int = PATCH
+    stride: int | None = None
     seed: int = 0
     device: str = "auto"
     precision: str = "auto"
@@ -62,7 +67,8 @@ class FinetuneSettings:
         """Raise :class:`DataError` for a setting out of range."""
         from seismic_salt.train.augment import AUGMENTATIONS
 
-        for name in ("epochs", "windows_per_epoch", "batch_size", "patience", "stride"):
+        Settings(patch=self.patch, stride=self.stride)  # segment's checks of both
+        for name in ("epochs", "windows_per_epoch", "batch_size", "patience"):
             if getattr(self, name) < 1:
                 raise DataError(f"{name} must be at least 1, got {getattr(self, name)}")
         if not 0 < self.validation_share < 1:
@@ -225,14 +231,13 @@ class _Scorer:
     def __call__(self, model: Any) -> float:
         from seismic_salt.inference.blocks import predict_block
         from seismic_salt.model.predict import predict_tiles
-        from seismic_salt.tiling import TILE, Splitter
 
         def predictor(patches: np.ndarray) -> np.ndarray:
             return predict_tiles(model, patches, device=self.device, precision=self.precision)
 
+        splitter = Settings(patch=self.settings.patch, stride=self.settings.stride).splitter()
         inter = union = 0
         for block, labels, scaling in self.parts:
-            splitter = Splitter(TILE, self.settings.stride)
             probability = predict_block(block, None, scaling, predictor, splitter)
             known = (labels != UNKNOWN) & np.isfinite(probability)
             predicted = (probability > self.settings.threshold) & known

@@ -16,6 +16,7 @@ import xarray as xr
 from click.testing import CliRunner
 
 from seismic_salt.store import zarr as store
+from seismic_salt.tiling import PATCH
 from seismic_salt_cli.main import cli
 
 N_IL, N_XL, N_SMP = 6, 120, 110
@@ -119,7 +120,8 @@ def test_segment_writes_a_store_xarray_opens(inputs, reference):
     assert ds.attrs["source_path"] == str(volume.resolve())
     assert ds.attrs["source_size"] == volume.stat().st_size
     assert ds.attrs["model_name"] == "model" and len(ds.attrs["model_sha256"]) == 64
-    assert json.loads(ds.attrs["parameters"])["stride"] == 50
+    parameters = json.loads(ds.attrs["parameters"])
+    assert parameters["tile"] == PATCH and parameters["stride"] == PATCH // 2  # the defaults
 
 
 @pytest.mark.slow
@@ -133,6 +135,22 @@ def test_rerun_of_a_complete_store_is_a_no_op_and_other_settings_are_refused(inp
     assert result.output.startswith("error: ") and "parameters" in result.output
     assert "Traceback" not in result.output
     assert (reference / "salt_probability").stat().st_mtime_ns == before
+
+
+@pytest.mark.slow
+def test_patch_option_is_stored_and_a_stride_wider_than_it_refused(inputs, tmp_path):
+    volume, model = inputs
+    output = tmp_path / "p101.zarr"
+    result = CliRunner().invoke(cli, segment_args(volume, output, model, "--patch", "101"))
+    assert result.exit_code == 0, result.output
+    parameters = json.loads(xr.open_zarr(output).attrs["parameters"])
+    assert parameters["tile"] == 101 and parameters["stride"] == 50
+    wide = tmp_path / "wide.zarr"
+    args = segment_args(volume, wide, model, "--patch", "101", "--stride", "102")
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 2 and result.output.startswith("error: ")
+    assert "stride" in result.output and len(result.output.strip().splitlines()) == 1
+    assert not wide.exists()
 
 
 @pytest.mark.slow

@@ -7,6 +7,7 @@ import torch
 
 from seismic_salt.errors import CheckpointError, DataError
 from seismic_salt.model import build_model, tile_channels
+from seismic_salt.model.unet import padded_side, reflect_pad
 
 RESNET34 = ["unet_resnet34", "hyper_resnet34", "hyper_resnet34_fast"]
 
@@ -61,10 +62,21 @@ def test_odd_and_small_tiles() -> None:
             assert model(torch.randn(1, 3, h, w)).shape == (1, 1, h, w)
 
 
-def test_too_large_input_is_refused() -> None:
+def test_larger_inputs_are_padded_to_the_next_multiple_of_32() -> None:
+    """A 151-pixel patch runs padded to 160: the same logits as padding it by hand."""
     model = build_model("hyper_resnet34_fast").eval()
-    with pytest.raises(DataError, match="pad_to"):
-        model(torch.zeros(1, 3, 129, 101))
+    x = torch.randn(1, 3, 151, 129)
+    with torch.no_grad():
+        logits = model(x)
+        padded, (top, left) = reflect_pad(x, 160)
+        by_hand = model(padded)[..., top : top + 151, left : left + 129]
+    assert logits.shape == (1, 1, 151, 129)
+    assert torch.allclose(logits, by_hand, atol=1e-5)
+    assert padded_side(101, 101, 128) == 128 and padded_side(129, 101, 128) == 160
+
+
+def test_wrong_channels_are_refused() -> None:
+    model = build_model("hyper_resnet34_fast").eval()
     with pytest.raises(DataError, match="tile_channels"):
         model(torch.zeros(1, 1, 101, 101))
 

@@ -7,6 +7,7 @@ import xarray as xr
 from seismic_salt.errors import StoreError
 from seismic_salt.inference import segment, segment_to_zarr
 from seismic_salt.store import zarr as store
+from seismic_salt.tiling import PATCH
 
 
 @pytest.fixture
@@ -33,7 +34,8 @@ def test_store_opens_as_floats_with_coords_and_provenance(tmp_path, volume, echo
     assert ds["sample"].attrs["units"] == "ms"
     assert ds.attrs["complete"] is True
     assert ds.attrs["model_name"] == "AmplitudeLogit" and len(ds.attrs["model_sha256"]) == 64
-    assert json.loads(ds.attrs["parameters"])["stride"] == 50
+    parameters = json.loads(ds.attrs["parameters"])
+    assert parameters["tile"] == PATCH and parameters["stride"] == PATCH // 2  # the defaults
     for key in ("software_version", "source_path", "source_size", "normalisation"):
         assert key in ds.attrs
     lazy = segment(volume.amplitude, echo_model, device="cpu").compute().values
@@ -151,3 +153,16 @@ def test_a_corrupt_checkpoint_is_refused_before_a_store_is_made(tmp_path, volume
     with pytest.raises(CheckpointError, match="sha256"):
         run(volume, tmp_path / "salt.zarr", checkpoint, precision="fp32")
     assert not (tmp_path / "salt.zarr").exists()
+
+
+def test_patch_and_stride_settings() -> None:
+    """The stride defaults to half the patch; both are checked where a run is planned."""
+    from seismic_salt.errors import DataError
+    from seismic_salt.inference.settings import Settings
+
+    assert Settings().stride == PATCH // 2 and Settings(patch=101).stride == 50
+    assert Settings(patch=202, stride=60).splitter().tile == 202
+    assert Settings(patch=101).parameters()["tile"] == 101
+    for bad in ({"patch": 16}, {"patch": 600}, {"patch": 101, "stride": 102}):
+        with pytest.raises(DataError, match="patch"):
+            Settings(**bad)
