@@ -78,9 +78,10 @@ _existing_dir = click.Path(exists=True, file_okay=False, path_type=Path)
     "--augmentation",
     default="full",
     show_default=True,
-    type=click.Choice(["full", "flip", "survey"]),
+    type=click.Choice(["full", "flip", "survey", "seams"]),
     help="full: flips, shifts, zooms, gain, gamma; flip: horizontal flips only; "
-    "survey: flips and a smooth gain drift across each tile.",
+    "survey: flips and a smooth gain drift across each tile; seams: flips and a gain "
+    "step across one seam of each tile.",
 )
 @click.option(
     "--section",

@@ -30,6 +30,11 @@ class AugmentConfig:
         gain_drift: Largest change of the natural log of the amplitude gain from one
             side of the tile to the other, drawn separately down and across: a smooth
             gain drift like a survey's, which a tile stretch does not undo.
+        gain_step: Largest change of the natural log of the amplitude gain across one
+            straight seam, down or across the tile at a random place in its middle
+            60 %: a window of a survey that straddles a quiet and a loud part (a salt
+            interior beside layered sediment), whose relative level a stretch of the
+            whole window keeps and TGS's stretch of each tile took away.
     """
 
     hflip: float = 0.5
@@ -39,6 +44,7 @@ class AugmentConfig:
     brightness: float = 0.1
     gamma: float = 0.2
     gain_drift: float = 0.0
+    gain_step: float = 0.0
 
 
 #: Named augmentation settings of ``seismic-salt train --augmentation``.
@@ -47,6 +53,9 @@ AUGMENTATIONS: dict[str, AugmentConfig] = {
     "flip": AugmentConfig(shift=0.0, scale=0.0, contrast=0.0, brightness=0.0, gamma=0.0),
     "survey": AugmentConfig(
         shift=0.0, scale=0.0, contrast=0.0, brightness=0.0, gamma=0.0, gain_drift=0.5
+    ),
+    "seams": AugmentConfig(
+        shift=0.0, scale=0.0, contrast=0.0, brightness=0.0, gamma=0.0, gain_step=1.0
     ),
 }
 
@@ -112,6 +121,9 @@ def augment_batch(
     if config.gain_drift:  # drawn last, so the other settings' draws are unchanged
         field = _gain_field(n, amplitude.shape[1:], config.gain_drift, generator)
         amplitude = amplitude * field.to(device, amplitude.dtype)
+    if config.gain_step:  # drawn after the drift, so its draws are unchanged too
+        field = _gain_step(n, amplitude.shape[1:], config.gain_step, generator)
+        amplitude = amplitude * field.to(device, amplitude.dtype)
     return amplitude, mask
 
 
@@ -124,3 +136,21 @@ def _gain_field(
     y = torch.linspace(-0.5, 0.5, shape[0])[None, :, None]
     x = torch.linspace(-0.5, 0.5, shape[1])[None, None, :]
     return torch.exp(down * y + across * x)
+
+
+def _gain_step(
+    n: int, shape: tuple[int, int] | torch.Size, step: float, generator: torch.Generator
+) -> torch.Tensor:
+    """Return ``[n, H, W]`` gains stepping by ``exp(d)``, |d| ≤ ``step``, across one seam.
+
+    The seam runs across the tile (a step down) or down it (a step across), at 20–80 %
+    of the tile, and is a smooth ramp about 3 % of the tile wide, as a seam between
+    two differently stretched tiles is after a least-squares join.
+    """
+    change = _uniform(n, -step, step, generator)[:, None, None]
+    place = _uniform(n, 0.2, 0.8, generator)[:, None, None]
+    downwards = (torch.rand(n, generator=generator) < 0.5)[:, None, None]
+    y = torch.linspace(0.0, 1.0, shape[0])[None, :, None].expand(n, *shape)
+    x = torch.linspace(0.0, 1.0, shape[1])[None, None, :].expand(n, *shape)
+    across_seam = torch.where(downwards, y, x)
+    return torch.exp(change * (torch.sigmoid((across_seam - place) / 0.01) - 0.5))

@@ -149,3 +149,35 @@ def test_gain_drift_is_smooth_and_leaves_other_draws_alone():
     across = (log_change[:, 0, -1] - log_change[:, 0, 0]).abs()
     assert (down <= 0.5 + 1e-5).all() and (across <= 0.5 + 1e-5).all()
     assert (down + across > 0.01).all()
+
+
+def test_gain_step_changes_the_gain_across_one_seam_only():
+    import torch
+
+    from seismic_salt.train.augment import AUGMENTATIONS, AugmentConfig, augment_batch
+
+    amplitude = torch.rand(64, 101, 101) * 2 - 1
+    mask = torch.randint(0, 2, (64, 101, 101)).float()
+    mask[:, :5] = 255
+    flip = AUGMENTATIONS["flip"]
+    plain, plain_mask = augment_batch(amplitude, mask, torch.Generator().manual_seed(3), flip)
+    stepped, stepped_mask = augment_batch(
+        amplitude, mask, torch.Generator().manual_seed(3), AUGMENTATIONS["seams"]
+    )
+    assert torch.equal(stepped_mask, plain_mask)  # the labels do not move
+    log_gain = (stepped / plain).log()
+    rows_constant = torch.allclose(log_gain, log_gain[:, :1, :].expand_as(log_gain), atol=1e-4)
+    cols_constant = torch.allclose(log_gain, log_gain[:, :, :1].expand_as(log_gain), atol=1e-4)
+    assert not rows_constant and not cols_constant  # both orientations occur in a batch
+    for gain in log_gain:  # one straight seam per tile: constant along it
+        along_rows = torch.allclose(gain, gain[:1, :].expand_as(gain), atol=1e-4)
+        assert along_rows or torch.allclose(gain, gain[:, :1].expand_as(gain), atol=1e-4)
+        change = (gain.max() - gain.min()).item()
+        assert change <= 1.0 + 1e-4
+        edges = torch.stack([gain[0, 0], gain[-1, -1]])
+        assert torch.allclose((edges[1] - edges[0]).abs(), torch.tensor(change), atol=1e-3)
+    changes = log_gain.amax((1, 2)) - log_gain.amin((1, 2))
+    assert changes.mean() > 0.3  # d is drawn over ±1, not stuck near 0
+    without = AugmentConfig(**{**flip.__dict__, "gain_step": 0.0})
+    same, _ = augment_batch(amplitude, mask, torch.Generator().manual_seed(3), without)
+    assert torch.equal(same, plain)
