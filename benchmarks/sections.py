@@ -93,19 +93,35 @@ def unseen_tiles(model: str, ids: np.ndarray, masks: np.ndarray) -> dict[str, bo
     """Map each TGS tile id to True when the model did not train on it.
 
     Those are the tiles of its held-out validation fold and those its run left out
-    (``exclude_ids``; the test split when ``exclude_test``), read from its provenance.
+    (``exclude_ids``; the test split when ``exclude_test``), read from its provenance;
+    for an ensemble, the tiles none of its members trained on.
     """
     from seismic_salt.model import load_model
-    from seismic_salt.train.datasets import in_test_split, stratified_folds
 
     provenance = load_model(model).config.get("provenance", {})
+    members = provenance.get("ensemble_of")
+    if members is None:
+        unseen = _unseen(provenance, ids, masks)
+    else:
+        unseen = np.ones(len(ids), bool)
+        for member in members:
+            if "provenance" in member:
+                unseen &= _unseen(member["provenance"], ids, masks)
+            else:  # an older ensemble file: count its member as having seen every tile
+                unseen[:] = False
+    return dict(zip(ids, unseen, strict=True))
+
+
+def _unseen(provenance: dict, ids: np.ndarray, masks: np.ndarray) -> np.ndarray:
+    from seismic_salt.train.datasets import in_test_split, stratified_folds
+
     folds, fold = int(provenance.get("folds", 5)), int(provenance.get("fold", 0))
     unseen = stratified_folds(masks, folds, int(provenance.get("seed", 0))) == fold
     settings = provenance.get("train_config", {})
     unseen |= np.isin(ids.astype(str), settings.get("exclude_ids", []))
     if settings.get("exclude_test", False):
         unseen |= in_test_split(ids)
-    return dict(zip(ids, unseen, strict=True))
+    return unseen
 
 
 def volume_probability(segy: Path, model: str, scratch: Path, stride: int | None) -> np.ndarray:

@@ -2,7 +2,8 @@
 
 An ensemble is an ordinary checkpoint (one ``.safetensors`` and its ``.json``), named
 :data:`ENSEMBLE`, whose options list its members (architecture, options, and the sha256
-and file each came from) and whose weights are the members' under ``members.<i>.``. So
+and file each came from) and whose weights are the members' under ``members.<i>.``; its
+provenance keeps each member's own (``ensemble_of``: what each trained on). So
 ``segment``, ``evaluate`` and ``predict-tiles`` take it like any model file, and
 ``load_model`` checks it like one. Flip test-time augmentation stays the tile path's own
 (``predict_tiles(..., tta=True)``), applied to the ensemble's averaged output.
@@ -139,6 +140,16 @@ def make_ensemble(checkpoints: Sequence[str | os.PathLike]) -> Ensemble:
         for model, config in zip(models, configs, strict=True)
     ]
     ensemble = _assemble(models, entries)  # private copies (cache=False): wrapped as they are
+    ensemble.config["provenance"] = {
+        "ensemble_of": [
+            {
+                "file": entry["file"],
+                "sha256": entry["sha256"],
+                "provenance": dict(model.config.get("provenance") or {}),
+            }
+            for model, entry in zip(models, entries, strict=True)
+        ]
+    }
     ensemble.config["output"] = {
         "threshold": sum(c.output.threshold for c in configs) / len(configs),
         "min_salt_pixels": round(sum(c.output.min_salt_pixels for c in configs) / len(configs)),
@@ -161,7 +172,8 @@ def save_ensemble(
     return save_model(
         ensemble,
         path,
-        provenance={"ensemble_of": [{"file": m["file"], "sha256": m["sha256"]} for m in members]},
+        provenance=ensemble.config.get("provenance")
+        or {"ensemble_of": [{"file": m["file"], "sha256": m["sha256"]} for m in members]},
         threshold=float(output.get("threshold", 0.5)),
         min_salt_pixels=int(output.get("min_salt_pixels", 0)),
         dtype=dtype,

@@ -25,8 +25,12 @@ def _member(path, seed, **save):
 def members(tmp_path_factory):
     root = tmp_path_factory.mktemp("members")
     return [
-        _member(root / "a.safetensors", 0, threshold=0.4, min_salt_pixels=0),
-        _member(root / "b.safetensors", 1, threshold=0.6, min_salt_pixels=20),
+        _member(
+            root / "a.safetensors", 0, threshold=0.4, min_salt_pixels=0, provenance={"fold": 1}
+        ),
+        _member(
+            root / "b.safetensors", 1, threshold=0.6, min_salt_pixels=20, provenance={"fold": 2}
+        ),
     ]
 
 
@@ -60,6 +64,9 @@ def test_the_file_lists_its_members_and_halves_in_float16(members, tmp_path):
     assert config["input"] == json.loads(members[0].with_suffix(".json").read_text())["input"]
     assert config["output"]["threshold"] == pytest.approx(0.5)
     assert config["output"]["min_salt_pixels"] == 10
+    kept = [m["provenance"] for m in config["provenance"]["ensemble_of"]]
+    own = [json.loads(m.with_suffix(".json").read_text())["provenance"] for m in members]
+    assert kept == own and kept[0]["fold"] == 1 and kept[1]["fold"] == 2
     assert half.stat().st_size < 0.51 * full.stat().st_size
     assert sum(m.stat().st_size for m in members) == pytest.approx(full.stat().st_size, rel=0.01)
 
