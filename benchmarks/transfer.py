@@ -81,13 +81,14 @@ def section_probability(blender: Blender, section: np.ndarray, patch: int, strid
 
 def tile_masks(blender: Blender, tiles: np.ndarray, tta: bool, threshold: float | None):
     """Masks ``[N, 101, 101]`` of TGS tiles through the tile path."""
+    from seismic_salt.model.config import ModelConfig
     from seismic_salt.model.predict import predict_tiles
-    from seismic_salt.train.evaluate import _postprocessing
     from seismic_salt.train.scoring import postprocess
 
     probability = predict_tiles(blender.module, tiles, tta=tta, precision="auto")
     if threshold is None:
-        return postprocess(probability, *_postprocessing(blender.module))
+        output = ModelConfig.of(blender.module).output
+        return postprocess(probability, output.threshold, output.min_salt_pixels)
     return probability > threshold
 
 
@@ -113,13 +114,14 @@ def score(model: str, shared: Path) -> tuple[dict, dict]:
         labels = np.load(root / f"{name}.labels.npy")  # [crossline, sample]
         cells = [c for c in manifest["cells"] if c["labelled"]]
         tiles = tgs.amplitude[[position[c["tile_id"]] for c in cells]]
-        sections = {}
-        for set_name, folder in FOLDERS.items():
-            volume = seismic_salt.open_segy(root / folder / f"{name}.sgy").amplitude.values
-            sections[set_name] = blender.scale(volume.astype(np.float32))[0].T
-            for window in (51, 101):
-                levelled = agc(volume[0].astype(np.float32), window)[None]
-                sections[f"{set_name}-agc{window}"] = blender.scale(levelled)[0].T
+        sections = {}  # source name ("continuous", "stepped-agc101", ...) -> rows = samples
+        for source in {row[1] for row in ROWS} - {"tile"}:
+            set_name, _, window = source.partition("-agc")
+            path = root / FOLDERS[set_name] / f"{name}.sgy"
+            volume = seismic_salt.open_segy(path).amplitude.values.astype(np.float32)
+            if window:
+                volume = agc(volume[0], int(window))[None]
+            sections[source] = blender.scale(volume)[0].T
         for row, (_, source, a, b) in enumerate(ROWS):
             if source == "tile":
                 masks = tile_masks(blender, tiles, tta=a, threshold=b)

@@ -144,8 +144,7 @@ def _gain_step(
     """Return ``[n, H, W]`` gains stepping by ``exp(d)``, |d| ≤ ``step``, across one seam.
 
     The seam runs across the tile (a step down) or down it (a step across), at 20–80 %
-    of the tile, and is a smooth ramp about 3 % of the tile wide, as a seam between
-    two differently stretched tiles is after a least-squares join.
+    of the tile, and is a smooth ramp about 4 % of the tile wide.
     """
     change = _uniform(n, -step, step, generator)[:, None, None]
     place = _uniform(n, 0.2, 0.8, generator)[:, None, None]
