@@ -32,12 +32,13 @@ from sections import SETS, THRESHOLD, column_only
 class PatchBlender(Blender):
     """Predict a section in patches of one side and blend them with the default window."""
 
-    def probability(self, section: np.ndarray, patch: int) -> np.ndarray:
+    def probability(self, section: np.ndarray, patch: int, stride: int | None = None) -> np.ndarray:
+        """Blended probability of ``section``; ``stride`` None: half the patch, as ``segment``."""
         from seismic_salt.inference.settings import Settings
         from seismic_salt.model.predict import predict_tiles
         from seismic_salt.tiling import Merger
 
-        splitter = Settings(patch=patch).splitter()
+        splitter = Settings(patch=patch, stride=stride).splitter()
         patches, origins = splitter.split(section)
         merger = Merger(section.shape, splitter)
         merger.aggregate(predict_tiles(self.module, patches, precision="auto"), origins)

@@ -38,8 +38,8 @@ from collections import defaultdict
 from pathlib import Path
 
 import numpy as np
-from blending import Blender
-from sections import THRESHOLD, column_only
+from patch_size import PatchBlender
+from sections import THRESHOLD, Counts, column_only
 
 ROWS = (
     ("tile path (ceiling: flip TTA, model's threshold and minimum area)", "tile", True, None),
@@ -67,19 +67,7 @@ def agc(section: np.ndarray, window: int) -> np.ndarray:
     return (section / np.sqrt(power + floor)).astype(np.float32)
 
 
-def section_probability(blender: Blender, section: np.ndarray, patch: int, stride: int):
-    """Blend ``patch``-pixel patches at ``stride`` over ``section`` (rows = samples)."""
-    from seismic_salt.model.predict import predict_tiles
-    from seismic_salt.tiling import Merger, Splitter
-
-    splitter = Splitter(patch, stride)
-    patches, origins = splitter.split(section)
-    merger = Merger(section.shape, splitter)
-    merger.aggregate(predict_tiles(blender.module, patches, precision="auto"), origins)
-    return merger.finalize()
-
-
-def tile_masks(blender: Blender, tiles: np.ndarray, tta: bool, threshold: float | None):
+def tile_masks(blender: PatchBlender, tiles: np.ndarray, tta: bool, threshold: float | None):
     """Masks ``[N, 101, 101]`` of TGS tiles through the tile path."""
     from seismic_salt.model.config import ModelConfig
     from seismic_salt.model.predict import predict_tiles
@@ -92,22 +80,17 @@ def tile_masks(blender: Blender, tiles: np.ndarray, tta: bool, threshold: float 
     return probability > threshold
 
 
-def add(counts: list, predicted: np.ndarray, truth: np.ndarray) -> None:
-    counts[0] += int((predicted & truth).sum())
-    counts[1] += int(predicted.sum())
-    counts[2] += int(truth.sum())
-
-
 def score(model: str, shared: Path) -> tuple[dict, dict]:
+    """Pixel counts per row, pooled and per ``(row, section)``."""
     import seismic_salt
     from seismic_salt.train.datasets import load_tgs
 
-    blender = Blender(model)
+    blender = PatchBlender(model)
     tgs = load_tgs(shared / "tgs-salt")
     position = {tile_id: k for k, tile_id in enumerate(tgs.ids)}
     root = shared / "tgs-sections"
-    pooled: dict = defaultdict(lambda: [0, 0, 0])
-    per_section: dict = defaultdict(lambda: [0, 0, 0])
+    pooled: dict = defaultdict(Counts)
+    per_section: dict = defaultdict(Counts)
     for number in range(1, 9):
         name = f"section_{number:02d}"
         manifest = json.loads((root / f"{name}.json").read_text())
@@ -127,7 +110,7 @@ def score(model: str, shared: Path) -> tuple[dict, dict]:
                 masks = tile_masks(blender, tiles, tta=a, threshold=b)
                 predicted = [mask.T for mask in masks]  # [crossline, sample]
             else:
-                probability = section_probability(blender, sections[source], a, b).T
+                probability = blender.probability(sections[source], a, b).T
                 predicted = []
                 for cell in cells:
                     s, c = cell["sample_start"], cell["crossline_start"] - 1
@@ -136,19 +119,9 @@ def score(model: str, shared: Path) -> tuple[dict, dict]:
                 s, c = cell["sample_start"], cell["crossline_start"] - 1
                 truth = labels[c : c + 101, s : s + 101] == 1
                 if not column_only(truth):
-                    add(pooled[row], mask, truth)
-                    add(per_section[(row, name)], mask, truth)
+                    pooled[row].add(mask, truth)
+                    per_section[(row, name)].add(mask, truth)
     return pooled, per_section
-
-
-def scores(counts: list) -> tuple[float, float, float]:
-    inter, predicted, truth = counts
-    union = predicted + truth - inter
-    return (
-        inter / union if union else float("nan"),
-        inter / predicted if predicted else float("nan"),
-        inter / truth if truth else float("nan"),
-    )
 
 
 def main() -> None:
@@ -157,14 +130,14 @@ def main() -> None:
     parser.add_argument("--shared", type=Path, default=Path(__file__).parents[2] / "shared")
     args = parser.parse_args()
     pooled, per_section = score(args.model, args.shared)
-    with_salt = sorted({name for (_, name), c in per_section.items() if c[2]})
+    with_salt = sorted({name for (_, name), c in per_section.items() if c.truth})
     print("| step | pooled IoU | precision | recall | " + " | ".join(with_salt) + " |")
     print("|---|---|---|---|" + "---|" * len(with_salt))
     for row, (label, *_) in enumerate(ROWS):
-        iou, precision, recall = scores(pooled[row])
-        cells = [f"{scores(per_section[(row, name)])[0]:.3f}" for name in with_salt]
-        print(f"| {row + 1}. {label} | {iou:.3f} | {precision:.3f} | {recall:.3f} | "
-              + " | ".join(cells) + " |")  # fmt: skip
+        every = pooled[row].scores()
+        figures = [every["iou"], every["precision"], every["recall"]]
+        figures += [per_section[(row, name)].scores()["iou"] for name in with_salt]
+        print(f"| {row + 1}. {label} | " + " | ".join(f"{v:.3f}" for v in figures) + " |")
 
 
 if __name__ == "__main__":
