@@ -99,6 +99,14 @@ _existing_dir = click.Path(exists=True, file_okay=False, path_type=Path)
     help="Windows cut from each --section.",
 )
 @click.option(
+    "--mosaic-windows",
+    default=0,
+    show_default=True,
+    type=click.IntRange(min=0),
+    help="Windows cut across the seams of the training tiles put back together into "
+    "de-stepped mosaics, as segment cuts a survey (0: none).",
+)
+@click.option(
     "--exclude-ids",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="A text file of tile ids (one per line, # comments) left out of training and "
@@ -137,6 +145,7 @@ def train(
     augmentation: str,
     sections: tuple[str, ...],
     section_windows: int,
+    mosaic_windows: int,
     exclude_ids: Path | None,
     resume: Path | None,
     seed: int,
@@ -165,6 +174,7 @@ def train(
         augmentation=augmentation,
         sections=[str(Path(p).resolve()) for p in sections],
         section_windows=section_windows,
+        mosaic_windows=mosaic_windows,
         exclude_ids=read_ids(exclude_ids) if exclude_ids else [],
         max_steps_per_epoch=max_steps_per_epoch,
         checkpoint_every=checkpoint_every,

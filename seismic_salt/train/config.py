@@ -51,6 +51,9 @@ class TrainConfig:
             volume (:mod:`seismic_salt.train.windows`); unknown pixels take no part in
             the loss.
         section_windows: Windows cut from each of ``sections``.
+        mosaic_windows: Windows cut across the seams of mosaics of the training folds'
+            own tiles, put back together and de-stepped
+            (:mod:`seismic_salt.train.mosaic`); 0: none.
         exclude_test: Leave the TGS test split (:func:`~seismic_salt.train.datasets.
             test_split_ids`) out of training and validation. Runs saved before the split
             existed resume without it.
@@ -77,6 +80,7 @@ class TrainConfig:
     augmentation: str = "full"
     sections: list[str] = field(default_factory=list)
     section_windows: int = 64
+    mosaic_windows: int = 0
     exclude_test: bool = True
     exclude_ids: list[str] = field(default_factory=list)
 

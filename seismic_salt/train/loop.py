@@ -168,7 +168,7 @@ def resolve_config(
 
 
 def prepare_tiles(data: Path | TileSet, config: TrainConfig, log: Callable[[str], None]) -> Tiles:
-    """Load the tiles, split the folds, and add synthetic tiles and section windows.
+    """Load the tiles, split the folds, and add mosaic windows, synthetic tiles and section windows.
 
     Raises:
         DataError, InputFileError: The tiles are unreadable or the fold is out of range.
@@ -180,6 +180,12 @@ def prepare_tiles(data: Path | TileSet, config: TrainConfig, log: Callable[[str]
     train_tiles, valid_tiles = split_folds(tiles, config)
     # scaled as the model being trained will see volumes: build_model's contract
     contract = Contract.from_config(input_contract()["normalisation"])
+    if config.mosaic_windows:  # from the training folds' TGS tiles only, before any other
+        from seismic_salt.train.mosaic import mosaic_windows
+
+        windows = mosaic_windows(train_tiles, config.mosaic_windows, config.seed, contract)
+        log(f"cut {len(windows)} windows across the seams of mosaics of the training tiles")
+        train_tiles = train_tiles.concat(windows)
     if config.synthetic_tiles:
         from seismic_salt.train.synthetic_tiles import synthetic_tiles
 

@@ -47,6 +47,11 @@ def save_best(
         "data": "TGS Salt Identification Challenge training tiles (Kaggle layout)"
         + (f" + {config.synthetic_tiles} synthetic tiles" if config.synthetic_tiles else "")
         + (
+            f" + {config.mosaic_windows} windows across seams of mosaics of the training tiles"
+            if config.mosaic_windows
+            else ""
+        )
+        + (
             f" + {config.section_windows} windows from each of "
             + ", ".join(Path(p).name for p in config.sections)
             if config.sections
