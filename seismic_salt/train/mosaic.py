@@ -46,8 +46,8 @@ __all__ = ["Seam", "assemble", "destep", "find_seams", "mosaic_windows"]
 #: 0.32 for 0.7-0.8 (0.10 for random pairs): below 0.8 most seams are false.
 MIN_CORRELATION = 0.8
 
-#: Edges whose spread (std of the extrapolated edge, amplitude units) is below this are
-#: too flat to match.
+#: Edges whose roughness (RMS of the differences along the extrapolated edge, in the
+#: tiles' amplitude units of [-1, 1]) is below this are too flat to match.
 MIN_EDGE_STD = 0.02
 
 #: Largest ratio of two gains inside one mosaic: a guard against a false seam or a nearly
