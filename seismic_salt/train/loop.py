@@ -1,7 +1,7 @@
 """Training on labelled tiles: folds, the recipe, validation, best model, resume.
 
 :func:`train` reads like its recipe: resolve the settings (a resumed run's own), prepare
-the tiles (load, split the folds, add synthetic tiles and section windows), build the run
+the tiles (load, split the folds, add mosaic, synthetic and section windows), build the run
 (model, optimiser, precision, state), then per epoch train (augmented batches), validate
 (Kaggle score and the threshold and minimum salt area that maximise it), record (log row,
 best model) and save the resumable state.
@@ -29,6 +29,7 @@ from seismic_salt.train.augment import AUGMENTATIONS, augment_batch
 from seismic_salt.train.config import TrainConfig, config_for_resume
 from seismic_salt.train.datasets import TileSet, load_tgs, split_folds
 from seismic_salt.train.initial import start_weights
+from seismic_salt.train.mosaic import mosaic_windows
 from seismic_salt.train.records import append_log, log_path_for, save_best
 from seismic_salt.train.scoring import validate
 from seismic_salt.train.state import TrainState, state_path_for
@@ -161,9 +162,8 @@ def resolve_config(
     if resume is not None:
         config = config_for_resume(Path(resume), overrides or {})
     if config.augmentation not in AUGMENTATIONS:
-        raise DataError(
-            f"augmentation must be one of {', '.join(AUGMENTATIONS)}, not {config.augmentation!r}"
-        )
+        known = ", ".join(AUGMENTATIONS)
+        raise DataError(f"augmentation must be one of {known}, not {config.augmentation!r}")
     return config
 
 
@@ -181,8 +181,6 @@ def prepare_tiles(data: Path | TileSet, config: TrainConfig, log: Callable[[str]
     # scaled as the model being trained will see volumes: build_model's contract
     contract = Contract.from_config(input_contract()["normalisation"])
     if config.mosaic_windows:  # from the training folds' TGS tiles only, before any other
-        from seismic_salt.train.mosaic import mosaic_windows
-
         windows = mosaic_windows(train_tiles, config.mosaic_windows, config.seed, contract)
         log(f"cut {len(windows)} windows across the seams of mosaics of the training tiles")
         train_tiles = train_tiles.concat(windows)
@@ -195,9 +193,8 @@ def prepare_tiles(data: Path | TileSet, config: TrainConfig, log: Callable[[str]
     if config.sections:
         from seismic_salt.train.windows import labelled_section_windows
 
-        log(
-            f"cutting {config.section_windows} windows from each of {len(config.sections)} sections"
-        )
+        n_sections = len(config.sections)
+        log(f"cutting {config.section_windows} windows from each of {n_sections} sections")
         windows = labelled_section_windows(
             config.sections, config.section_windows, config.seed, contract
         )

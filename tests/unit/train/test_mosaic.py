@@ -96,7 +96,7 @@ def test_windows_lie_across_seams_inside_labelled_tiles():
 
 
 def test_training_cuts_mosaic_windows_from_its_training_folds_only(monkeypatch):
-    from seismic_salt.train import mosaic
+    from seismic_salt.train import loop, mosaic
     from seismic_salt.train.config import TrainConfig
     from seismic_salt.train.loop import prepare_tiles
 
@@ -109,7 +109,7 @@ def test_training_cuts_mosaic_windows_from_its_training_folds_only(monkeypatch):
     given = []
     real = mosaic.mosaic_windows
     monkeypatch.setattr(
-        mosaic, "mosaic_windows", lambda t, *a, **k: given.append(set(t.ids)) or real(t, *a, **k)
+        loop, "mosaic_windows", lambda t, *a, **k: given.append(set(t.ids)) or real(t, *a, **k)
     )
     config = TrainConfig(folds=2, exclude_test=False, mosaic_windows=8)
     prepared = prepare_tiles(tiles, config, log=lambda _: None)
