@@ -317,3 +317,30 @@ def test_excluded_tile_ids_stay_out_and_a_resume_keeps_them(tmp_path):
     )
     assert result.exit_code != 0 and "'t99'" in result.output
     assert len(result.output.strip().splitlines()) == 1
+
+
+def test_mosaic_windows_join_training_and_are_recorded(tmp_path):
+    from PIL import Image
+    from scipy.ndimage import gaussian_filter
+
+    # 16 tiles cut from one rough 4 x 4-tile section, each stretched to 0..255 on its own
+    section = gaussian_filter(np.random.default_rng(0).normal(size=(404, 404)), (1.0, 2.0))
+    data = tmp_path / "tgs"
+    (data / "train" / "images").mkdir(parents=True)
+    (data / "train" / "masks").mkdir(parents=True)
+    for k in range(16):
+        r, c = divmod(k, 4)
+        tile = section[r * 101 : (r + 1) * 101, c * 101 : (c + 1) * 101]
+        grey = np.round(255 * (tile - tile.min()) / np.ptp(tile)).astype(np.uint8)
+        Image.fromarray(grey).save(data / "train" / "images" / f"t{k}.png")
+        mask = np.zeros((101, 101), np.uint8)
+        mask[: 6 * k] = 255
+        Image.fromarray(mask).save(data / "train" / "masks" / f"t{k}.png")
+    output = tmp_path / "mosaic.safetensors"
+    args = ["train", str(data), "--output", str(output), *TINY, "--mosaic-windows", "8"]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    provenance = json.loads(output.with_suffix(".json").read_text())["provenance"]
+    assert provenance["train_config"]["mosaic_windows"] == 8
+    assert "8 windows across seams" in provenance["data"]
+    assert provenance["n_train_tiles"] > 12  # 3 of 4 folds of 16 tiles, plus the windows
