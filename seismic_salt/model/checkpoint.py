@@ -236,7 +236,11 @@ def _load_cached(path: str, mtime_ns: int, size: int, device: str) -> nn.Module:
 
 
 def _check_safetensors_bytes(path: Path, data: bytes) -> None:
-    if data[:2] == b"PK" or data[:1] == b"\x80":
+    # A safetensors file opens with its header length (8 bytes, little-endian) and then
+    # the JSON header's "{"; that length's low byte may well be 0x80, pickle's first
+    # byte, so the pickle test applies only to what is not a safetensors file.
+    looks_like_safetensors = data[8:9] == b"{"
+    if not looks_like_safetensors and (data[:2] == b"PK" or data[:1] == b"\x80"):
         raise CheckpointError(
             f"{path} is a torch.save/pickle file, not safetensors; seismic-salt never "
             "unpickles checkpoints: re-save the weights with seismic_salt.model.save_model"

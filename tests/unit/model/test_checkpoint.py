@@ -95,6 +95,29 @@ def test_pickle_payload_is_refused(saved, tmp_path: Path) -> None:
         load_model(bad, cache=False)
 
 
+def test_header_length_with_pickle_first_byte_loads(saved, tmp_path: Path) -> None:
+    # one safetensors file in 256 has a header length whose low byte is 0x80, the byte
+    # a pickle starts with; an ensemble file written this way was once refused as pickle
+    from safetensors.torch import save
+
+    model, path = saved
+    state = {k: v.contiguous() for k, v in model.state_dict().items()}
+    for pad in range(512):
+        data = save(state, metadata={"format": "pt", "pad": "x" * pad})
+        if data[:1] == b"\x80":
+            break
+    assert data[:1] == b"\x80" and data[8:9] == b"{"
+    good = _copy(path, tmp_path / "header80.safetensors")
+    good.write_bytes(data)
+    config = json.loads(good.with_suffix(".json").read_text())
+    config["weights"]["sha256"] = hashlib.sha256(data).hexdigest()
+    good.with_suffix(".json").write_text(json.dumps(config))
+    loaded = load_model(good, cache=False)
+    x = torch.randn(1, 3, 101, 101)
+    with torch.no_grad():
+        assert torch.equal(model(x), loaded(x))
+
+
 def test_truncated_and_corrupt_are_refused(saved, tmp_path: Path) -> None:
     _, path = saved
     data = path.read_bytes()
