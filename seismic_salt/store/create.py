@@ -56,7 +56,7 @@ def create_store(
     """
     import dask.array as da
     import xarray as xr
-    from zarr.codecs import BloscCodec
+    from zarr.codecs import BloscCodec, Crc32cCodec
 
     from seismic_salt.outputs import check_store_output, partial_directory, replace_directory
 
@@ -83,7 +83,9 @@ def create_store(
         name: {
             "_FillValue": np.nan,
             "fill_value": np.nan,
-            "compressors": [BloscCodec(cname="zstd", clevel=5, shuffle="shuffle")],
+            # a CRC32C after Blosc: Blosc trusts its own header's length, so a torn chunk
+            # could decode to garbage without an error; the checksum refuses it always
+            "compressors": [BloscCodec(cname="zstd", clevel=5, shuffle="shuffle"), Crc32cCodec()],
             "chunks": c,
         }
         for name, c in names.items()

@@ -6,9 +6,12 @@ Layout (zarr format 3, consolidated metadata):
   multiples of 1/256 (:data:`STEPS`; 0.5 is exact), NaN where traces are dead; the zarr
   fill value is NaN too, so blocks not yet written read as NaN. Blosc-zstd with byte
   shuffle (a Zarr v3 core codec) packs the rounded floats nearly as tight as one byte a
-  sample, and ``xr.open_zarr`` gives ``float32`` with no decoding step. Stores of
-  earlier releases hold ``uint8`` codes instead (``round(p * 254)``, ``scale_factor =
-  1/254``, ``_FillValue = 255``); they are still read, and resumed in their own codes.
+  sample; a CRC32C checksum (core too) after it makes a torn or altered chunk fail to
+  decode, where Blosc alone may read past a torn chunk's end without an error; and
+  ``xr.open_zarr`` gives ``float32`` with no decoding step. Stores of earlier releases
+  hold ``uint8`` codes instead (``round(p * 254)``, ``scale_factor = 1/254``,
+  ``_FillValue = 255``) or no checksum; they are still read, and resumed in their own
+  codes.
   Chunks are one block of inlines × all crosslines × all samples, so each block's task
   writes its own chunks and needs no lock.
 - ``inline_done[inline]``: ``uint8`` marker, 1 once the inline's block is written;
