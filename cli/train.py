@@ -107,6 +107,14 @@ _existing_dir = click.Path(exists=True, file_okay=False, path_type=Path)
     "de-stepped mosaics, as segment cuts a survey (0: none).",
 )
 @click.option(
+    "--mosaic-stepped-share",
+    default=0.0,
+    show_default=True,
+    type=click.FloatRange(0.0, 1.0),
+    help="Share of the --mosaic-windows cut with each tile's own stretch kept (the gain "
+    "steps of tiles stretched one by one) instead of de-stepped.",
+)
+@click.option(
     "--exclude-ids",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="A text file of tile ids (one per line, # comments) left out of training and "
@@ -146,6 +154,7 @@ def train(
     sections: tuple[str, ...],
     section_windows: int,
     mosaic_windows: int,
+    mosaic_stepped_share: float,
     exclude_ids: Path | None,
     resume: Path | None,
     seed: int,
@@ -175,6 +184,7 @@ def train(
         sections=[str(Path(p).resolve()) for p in sections],
         section_windows=section_windows,
         mosaic_windows=mosaic_windows,
+        mosaic_stepped_share=mosaic_stepped_share,
         exclude_ids=read_ids(exclude_ids) if exclude_ids else [],
         max_steps_per_epoch=max_steps_per_epoch,
         checkpoint_every=checkpoint_every,

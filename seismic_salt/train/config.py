@@ -54,6 +54,9 @@ class TrainConfig:
         mosaic_windows: Windows cut across the seams of mosaics of the training folds'
             own tiles, put back together and de-stepped
             (:mod:`seismic_salt.train.mosaic`); 0: none.
+        mosaic_stepped_share: Share (0..1) of the mosaic windows cut with each tile's own
+            stretch kept, gain steps and all, as ``tgs-sections`` holds them; the rest
+            are de-stepped.
         exclude_test: Leave the TGS test split (:func:`~seismic_salt.train.datasets.
             test_split_ids`) out of training and validation. Runs saved before the split
             existed resume without it.
@@ -81,6 +84,7 @@ class TrainConfig:
     sections: list[str] = field(default_factory=list)
     section_windows: int = 64
     mosaic_windows: int = 0
+    mosaic_stepped_share: float = 0.0
     exclude_test: bool = True
     exclude_ids: list[str] = field(default_factory=list)
 

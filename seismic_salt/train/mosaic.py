@@ -191,57 +191,74 @@ def destep(amplitude: np.ndarray, grid: np.ndarray) -> tuple[np.ndarray, np.ndar
     return solution[:n], solution[n:]
 
 
-def _mosaic(tiles: TileSet, grid: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
-    """The de-stepped amplitude and labels ``[rows·101 (sample), cols·101]`` of a grid.
+def _mosaic(tiles: TileSet, grid: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """The amplitude, de-stepped and stepped, and labels ``[rows·101 (sample), cols·101]``.
 
-    None when the gains spread more than :data:`MAX_GAIN_RATIO` (or one is not
-    positive): a false seam, or a nearly flat tile whose stretch cannot be undone.
+    The stepped amplitude keeps each tile's own stretch, as ``tgs-sections`` does. None
+    when the gains spread more than :data:`MAX_GAIN_RATIO` (or one is not positive): a
+    false seam, or a nearly flat tile whose stretch cannot be undone.
     """
     gain, offset = destep(tiles.amplitude, grid)
     if gain.min() <= 0 or gain.max() > MAX_GAIN_RATIO * gain.min():
         return None
     shape = (grid.shape[0] * TILE, grid.shape[1] * TILE)
-    amplitude = np.zeros(shape, np.float32)
+    destepped = np.zeros(shape, np.float32)
+    stepped = np.zeros(shape, np.float32)
     labels = np.full(shape, 255, np.uint8)
     for k, (r, c) in enumerate(zip(*np.nonzero(grid >= 0), strict=True)):
         cell = (slice(r * TILE, (r + 1) * TILE), slice(c * TILE, (c + 1) * TILE))
-        amplitude[cell] = gain[k] * tiles.amplitude[grid[r, c]] + offset[k]
+        stepped[cell] = tiles.amplitude[grid[r, c]]
+        destepped[cell] = gain[k] * stepped[cell] + offset[k]
         labels[cell] = tiles.mask[grid[r, c]]
-    return amplitude, labels
+    return destepped, stepped, labels
 
 
 def mosaic_windows(
-    tiles: TileSet, n_windows: int, seed: int = 0, contract: Contract | None = None
+    tiles: TileSet,
+    n_windows: int,
+    seed: int = 0,
+    contract: Contract | None = None,
+    stepped_share: float = 0.0,
 ) -> TileSet:
     """Cut about ``n_windows`` windows across the seams of mosaics of ``tiles``.
 
     Every window lies wholly inside labelled tiles of one mosaic; the mosaics share the
-    windows by their number of tiles. Build them from training tiles only, so that no
-    validation or test tile reaches training.
+    windows by their number of tiles. A ``stepped_share`` (0..1) of each mosaic's windows
+    is cut from it with each tile's own stretch kept (the gain steps of
+    ``tgs-sections``), the rest from it de-stepped. Build them from training tiles only,
+    so that no validation or test tile reaches training.
 
     Returns:
         Windows ``[n, 101 (sample), 101 (crossline)]`` with their masks (0 and 1), ids
-        ``mosaic<k>-<j>``; empty when no two tiles are neighbours.
+        ``mosaic<k>-<j>`` (de-stepped) and ``mosaic<k>s-<j>`` (stepped); empty when no
+        two tiles are neighbours.
     """
     from seismic_salt.train.windows import windows_from_volume
 
+    if not 0.0 <= stepped_share <= 1.0:
+        raise ValueError(f"stepped_share must be within 0..1, not {stepped_share}")
     grids = assemble(len(tiles), find_seams(tiles.amplitude))
     mosaics = [m for grid in grids if (m := _mosaic(tiles, grid)) is not None]
-    sizes = np.array([int((labels != 255).sum()) for _, labels in mosaics], dtype=float)
+    sizes = np.array([int((labels != 255).sum()) for *_, labels in mosaics], dtype=float)
     shares = np.round(n_windows * sizes / max(sizes.sum(), 1.0)).astype(int)
-    windows = [
-        windows_from_volume(
-            amplitude.T[None],
-            labels.T[None],
-            int(share),
-            seed=seed * 7919 + k,
-            name=f"mosaic{k}",
-            min_known=1.0,
-            contract=contract,
-        )
-        for k, ((amplitude, labels), share) in enumerate(zip(mosaics, shares, strict=True))
-        if share > 0
-    ]
+    windows = []
+    for k, ((destepped, stepped, labels), share) in enumerate(zip(mosaics, shares, strict=True)):
+        n_stepped = int(round(share * stepped_share))
+        cuts = [(destepped, share - n_stepped, seed * 7919 + k, f"mosaic{k}")]
+        cuts.append((stepped, n_stepped, seed * 7919 + k + 1_000_003, f"mosaic{k}s"))
+        windows += [
+            windows_from_volume(
+                amplitude.T[None],
+                labels.T[None],
+                count,
+                seed=cut_seed,
+                name=name,
+                min_known=1.0,
+                contract=contract,
+            )
+            for amplitude, count, cut_seed, name in cuts
+            if count > 0
+        ]
     return TileSet(
         ids=np.concatenate([w.ids for w in windows] + [np.zeros(0, dtype=str)]),
         amplitude=np.concatenate([w.amplitude for w in windows] + [_no_tiles(np.float32)]),

@@ -241,7 +241,7 @@ def test_cli_offers_every_named_augmentation():
     assert list(option.type.choices) == list(AUGMENTATIONS)
 
 
-def test_unknown_augmentation_is_refused(tmp_path):
+def test_unknown_augmentation_or_stepped_share_is_refused(tmp_path):
     from seismic_salt.errors import DataError
     from seismic_salt.train.config import TrainConfig
     from seismic_salt.train.loop import train
@@ -249,6 +249,8 @@ def test_unknown_augmentation_is_refused(tmp_path):
     data = write_tgs(tmp_path / "tgs", n=8)
     with pytest.raises(DataError, match="augmentation must be one of full, flip"):
         train(data, tmp_path / "m.safetensors", TrainConfig(augmentation="strong"))
+    with pytest.raises(DataError, match="stepped share of mosaic windows must be within 0..1"):
+        train(data, tmp_path / "m.safetensors", TrainConfig(mosaic_stepped_share=2.0))
 
 
 def test_init_model_of_a_close_variant_copies_what_fits(tmp_path):
@@ -338,9 +340,11 @@ def test_mosaic_windows_join_training_and_are_recorded(tmp_path):
         Image.fromarray(mask).save(data / "train" / "masks" / f"t{k}.png")
     output = tmp_path / "mosaic.safetensors"
     args = ["train", str(data), "--output", str(output), *TINY, "--mosaic-windows", "8"]
-    result = CliRunner().invoke(cli, args)
+    result = CliRunner().invoke(cli, [*args, "--mosaic-stepped-share", "0.5"])
     assert result.exit_code == 0, result.output
     provenance = json.loads(output.with_suffix(".json").read_text())["provenance"]
     assert provenance["train_config"]["mosaic_windows"] == 8
+    assert provenance["train_config"]["mosaic_stepped_share"] == 0.5
     assert "8 windows across seams" in provenance["data"]
+    assert "50% with the tiles' gain steps kept" in provenance["data"]
     assert provenance["n_train_tiles"] > 12  # 3 of 4 folds of 16 tiles, plus the windows

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from scipy.ndimage import gaussian_filter
 
 from seismic_salt.train.datasets import TileSet
@@ -118,3 +119,38 @@ def test_training_cuts_mosaic_windows_from_its_training_folds_only(monkeypatch):
     assert set(prepared.valid.ids) == set(plain.valid.ids)
     extra = [i for i in prepared.train.ids if str(i).startswith("mosaic")]
     assert 0 < len(extra) == len(prepared.train) - len(plain.train)
+
+
+def test_a_stepped_share_of_windows_keeps_each_tiles_own_stretch(monkeypatch):
+    from seismic_salt.train import windows as windows_module
+
+    tiles, _, _ = _cut(_section())
+    (grid,) = assemble(len(tiles), find_seams(tiles.amplitude))
+    cut_from = {}
+    real = windows_module.windows_from_volume
+
+    def recording(amplitude, labels, n_windows, **options):
+        cut_from[options["name"]] = amplitude[0].T  # back to [sample, crossline]
+        return real(amplitude, labels, n_windows, **options)
+
+    monkeypatch.setattr(windows_module, "windows_from_volume", recording)
+    windows = mosaic_windows(tiles, 12, seed=0, stepped_share=0.5)
+    assert sum(str(i).startswith("mosaic0s-") for i in windows.ids) == 6
+    assert sum(str(i).startswith("mosaic0-") for i in windows.ids) == 6
+    stepped, destepped = cut_from["mosaic0s"], cut_from["mosaic0"]
+    for r, c in zip(*np.nonzero(grid >= 0), strict=True):
+        cell = (slice(r * 101, (r + 1) * 101), slice(c * 101, (c + 1) * 101))
+        assert np.array_equal(stepped[cell], tiles.amplitude[grid[r, c]])
+
+    def seam_jump(amplitude):  # mean jump across the vertical seams, per pixel step inside
+        steps = np.abs(np.diff(amplitude, axis=1))
+        return steps[:, 100::101].mean() / np.median(steps)
+
+    assert seam_jump(stepped) > 3 * seam_jump(destepped)
+
+
+def test_a_stepped_share_outside_zero_to_one_is_refused():
+    tiles, _, _ = _cut(_section())
+    assert not any("s-" in str(i) for i in mosaic_windows(tiles, 12, seed=3).ids)
+    with pytest.raises(ValueError, match="within 0..1"):
+        mosaic_windows(tiles, 12, stepped_share=1.5)
