@@ -88,6 +88,13 @@ class TrainConfig:
     exclude_test: bool = True
     exclude_ids: list[str] = field(default_factory=list)
 
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.mosaic_stepped_share <= 1.0:
+            raise DataError(
+                "the stepped share of mosaic windows must be within 0..1, "
+                f"not {self.mosaic_stepped_share}"
+            )
+
     def to_json(self) -> dict[str, Any]:
         """Return the settings as plain JSON values."""
         return asdict(self)

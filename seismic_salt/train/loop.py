@@ -155,8 +155,7 @@ def resolve_config(
     """Return the run's settings: a resumed state's own (with allowed changes) or ``config``.
 
     Raises:
-        DataError: The augmentation is unknown, the stepped share of mosaic windows is
-            outside 0..1, or an override changes a kept setting.
+        DataError: The augmentation is unknown, or an override changes a kept setting.
         CheckpointError: The state to resume from is unreadable.
     """
     config = config or TrainConfig()
@@ -165,11 +164,6 @@ def resolve_config(
     if config.augmentation not in AUGMENTATIONS:
         known = ", ".join(AUGMENTATIONS)
         raise DataError(f"augmentation must be one of {known}, not {config.augmentation!r}")
-    if not 0.0 <= config.mosaic_stepped_share <= 1.0:
-        raise DataError(
-            f"the stepped share of mosaic windows must be within 0..1, "
-            f"not {config.mosaic_stepped_share}"
-        )
     return config
 
 
@@ -186,14 +180,8 @@ def prepare_tiles(data: Path | TileSet, config: TrainConfig, log: Callable[[str]
     train_tiles, valid_tiles = split_folds(tiles, config)
     # scaled as the model being trained will see volumes: build_model's contract
     contract = Contract.from_config(input_contract()["normalisation"])
-    if config.mosaic_windows:  # from the training folds' TGS tiles only, before any other
-        windows = mosaic_windows(
-            train_tiles,
-            config.mosaic_windows,
-            config.seed,
-            contract,
-            stepped_share=config.mosaic_stepped_share,
-        )
+    if n := config.mosaic_windows:  # from the training folds' TGS tiles only, before any other
+        windows = mosaic_windows(train_tiles, n, config.seed, contract, config.mosaic_stepped_share)
         log(f"cut {len(windows)} windows across the seams of mosaics of the training tiles")
         train_tiles = train_tiles.concat(windows)
     if config.synthetic_tiles:

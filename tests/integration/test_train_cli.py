@@ -250,7 +250,8 @@ def test_unknown_augmentation_or_stepped_share_is_refused(tmp_path):
     with pytest.raises(DataError, match="augmentation must be one of full, flip"):
         train(data, tmp_path / "m.safetensors", TrainConfig(augmentation="strong"))
     with pytest.raises(DataError, match="stepped share of mosaic windows must be within 0..1"):
-        train(data, tmp_path / "m.safetensors", TrainConfig(mosaic_stepped_share=2.0))
+        TrainConfig(mosaic_stepped_share=2.0)
+    assert not (tmp_path / "m.safetensors").exists()
 
 
 def test_init_model_of_a_close_variant_copies_what_fits(tmp_path):
