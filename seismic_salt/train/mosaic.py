@@ -244,8 +244,10 @@ def mosaic_windows(
     windows = []
     for k, ((destepped, stepped, labels), share) in enumerate(zip(mosaics, shares, strict=True)):
         n_stepped = int(round(share * stepped_share))
-        cuts = [(destepped, share - n_stepped, seed * 7919 + k, f"mosaic{k}")]
-        cuts.append((stepped, n_stepped, seed * 7919 + k + 1_000_003, f"mosaic{k}s"))
+        cuts = [
+            (destepped, share - n_stepped, seed * 7919 + k, f"mosaic{k}"),
+            (stepped, n_stepped, seed * 7919 + k + 1_000_003, f"mosaic{k}s"),
+        ]
         windows += [
             windows_from_volume(
                 amplitude.T[None],
