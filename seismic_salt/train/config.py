@@ -94,6 +94,8 @@ class TrainConfig:
                 "the stepped share of mosaic windows must be within 0..1, "
                 f"not {self.mosaic_stepped_share}"
             )
+        if self.mosaic_stepped_share and not self.mosaic_windows:
+            raise DataError("a stepped share of mosaic windows is set, but no mosaic windows")
 
     def to_json(self) -> dict[str, Any]:
         """Return the settings as plain JSON values."""

@@ -250,7 +250,9 @@ def test_unknown_augmentation_or_stepped_share_is_refused(tmp_path):
     with pytest.raises(DataError, match="augmentation must be one of full, flip"):
         train(data, tmp_path / "m.safetensors", TrainConfig(augmentation="strong"))
     with pytest.raises(DataError, match="stepped share of mosaic windows must be within 0..1"):
-        TrainConfig(mosaic_stepped_share=2.0)
+        TrainConfig(mosaic_windows=8, mosaic_stepped_share=2.0)
+    with pytest.raises(DataError, match="stepped share of mosaic windows is set, but no mosaic"):
+        TrainConfig(mosaic_stepped_share=0.5)
     assert not (tmp_path / "m.safetensors").exists()
 
 
