@@ -48,12 +48,12 @@ def save_best(
         + (f" + {config.synthetic_tiles} synthetic tiles" if config.synthetic_tiles else "")
         + (
             f" + {config.mosaic_windows} windows across seams of mosaics of the training tiles"
-            + (
-                f" ({config.mosaic_stepped_share:.0%} with the tiles' gain steps kept)"
-                if config.mosaic_stepped_share
-                else ""
-            )
             if config.mosaic_windows
+            else ""
+        )
+        + (  # a stepped share is only ever set with mosaic windows (TrainConfig)
+            f" ({config.mosaic_stepped_share:.0%} with the tiles' gain steps kept)"
+            if config.mosaic_stepped_share
             else ""
         )
         + (
