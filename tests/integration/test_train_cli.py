@@ -77,6 +77,9 @@ def _run_train(data, output, *extra):
         ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
+        # one thread: with two, a CPU kernel's reduction order varies from run to run,
+        # and about one pair of identical runs in ten ended a last bit apart
+        env={**os.environ, "OMP_NUM_THREADS": "1"},
     )
 
 
